@@ -1,0 +1,1 @@
+// ReplicastRuntime: filled in by its owner

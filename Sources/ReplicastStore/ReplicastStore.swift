@@ -1,0 +1,1 @@
+// ReplicastStore: filled in by its owner

@@ -1,0 +1,1 @@
+// ReplicastUDP: filled in by its owner

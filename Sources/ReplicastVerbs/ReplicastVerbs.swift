@@ -1,0 +1,1 @@
+// ReplicastVerbs: filled in by its owner
