@@ -1,0 +1,31 @@
+import ReplicastWire
+
+/// How a client negotiates, times out and retries.
+public struct ClientConfiguration: Sendable {
+    /// This client's id (at or above `NodeID.firstClient`).
+    public var id: NodeID
+    /// Replicas per chunk.
+    public var replicas: Int = 3
+    /// Default consensus mode for puts and gets.
+    public var consensus: ConsensusMode = .client
+    /// How long to collect Put Accepts / Get Responses before deciding.
+    public var collectTimeout: Duration = .milliseconds(40)
+    /// How long after the end of a transfer window to wait for Payload ACKs (servers fsync).
+    public var ackGrace: Duration = .seconds(2)
+    /// Proposals / requests per transaction before giving up.
+    public var maxAttempts: Int = 6
+    /// Base of the randomized (Aloha) back-off between attempts; doubles each attempt.
+    public var retryBackoff: Duration = .milliseconds(10)
+    /// Maximum delivery rate offered in proposals, bytes per second.
+    public var maxDeliveryRate: UInt64 = 2_000_000_000
+    /// Largest chunk a server may return as immediate content in a Get Response.
+    public var maxImmediate: UInt32 = 4096
+    /// Chooses the Rendezvous Group in client consensus.
+    public var policy: any RendezvousPolicy = DefaultRendezvousPolicy()
+    /// Seed of the back-off randomness.
+    public var seed: UInt64 = 1
+
+    public init(id: NodeID) {
+        self.id = id
+    }
+}

@@ -1,0 +1,203 @@
+import ReplicastWire
+
+extension ClientCore {
+    /// Starts a get of an unnamed chunk (by content hash) or of the newest version of a
+    /// named chunk.
+    public mutating func get(_ target: GetTarget, consensus: ConsensusMode? = nil, now: Instant) -> TransactionToken {
+        startGet(target, consensus: consensus ?? configuration.consensus, probe: false, now: now)
+    }
+
+    /// Asks which servers hold `contentHash` (a get that accepts no delivery). The row is
+    /// that of `rowKey` (a named chunk lives in its name's row), else of the hash itself.
+    public mutating func locate(_ contentHash: HashID, rowKey: HashID? = nil, now: Instant) -> TransactionToken {
+        startGet(.content(contentHash), consensus: .client, probe: true, rowKey: rowKey, now: now)
+    }
+
+    private mutating func startGet(
+        _ target: GetTarget, consensus: ConsensusMode, probe: Bool, rowKey: HashID? = nil, now: Instant
+    ) -> TransactionToken {
+        let (token, seq) = allocate()
+        var key: HashID
+        switch target {
+        case .content(let h): key = h
+        case .named(_, let name, _): key = name
+        }
+        if let rowKey { key = rowKey }
+        var t = GetTransaction(
+            token: token, sequence: seq, owner: configuration.id, target: target, consensus: consensus,
+            row: table.rowID(for: key), deliveryGroup: pool.group(client: configuration.id, sequence: seq),
+            isProbe: probe, deadline: now)
+        if !probe { actions.append(.join(t.deliveryGroup)) }
+        request(&t, now: now)
+        gets[seq] = t
+        return token
+    }
+
+    private mutating func request(_ t: inout GetTransaction, now: Instant) {
+        t.attempt += 1
+        t.responses = [:]
+        t.notFound = []
+        t.phase = .requesting
+        let window = RendezvousWindow(start: now, duration: .seconds(10), rate: configuration.maxDeliveryRate)
+        let request = GetRequest(
+            negotiatingGroup: t.row, target: t.target, deliveryGroup: t.deliveryGroup,
+            maxImmediate: t.isProbe ? 0 : configuration.maxImmediate, consensus: t.consensus,
+            receptionWindows: [window])
+        emit(.negotiatingGroup(t.row), .request, t.requestID, .getRequest(request))
+        // In cluster consensus the servers choose among themselves and the delivery follows.
+        t.deadline = now + (t.consensus == .client ? configuration.collectTimeout : configuration.collectTimeout * 3 + configuration.ackGrace)
+    }
+
+    private func currentGet(_ request: RequestID) -> UInt32? {
+        guard request.source == configuration.id, let t = gets[request.sequence], t.requestID == request else { return nil }
+        return request.sequence
+    }
+
+    mutating func onGetResponse(_ m: GetResponse, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        t.everAnswered = true
+        t.responses[m.server] = m
+        gets[seq] = t
+        if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
+    }
+
+    mutating func onGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        t.everAnswered = true
+        t.notFound.insert(server)
+        gets[seq] = t
+        if t.consensus == .cluster {
+            // The leader reports that no member holds the chunk.
+            failGet(seq, m.code == .corrupt ? .corrupt : .notFound)
+        } else if answeredByAll(t) {
+            chooseResponder(seq, now: now)
+        }
+    }
+
+    mutating func onNotAvailable(_ m: ContentNotImmediatelyAvailable, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+        t.unavailableUntil = min(t.unavailableUntil ?? m.availableAt, m.availableAt)
+        gets[seq] = t
+    }
+
+    private func answeredByAll(_ t: GetTransaction) -> Bool {
+        Set(table.members(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound))
+    }
+
+    /// Client consensus: take immediate content, or choose the best responder and accept it.
+    private mutating func chooseResponder(_ seq: UInt32, now: Instant) {
+        guard var t = gets[seq] else { return }
+        if t.isProbe {
+            gets[seq] = nil
+            let hash = t.expectedHash ?? .zero
+            actions.append(.locateCompleted(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted())))
+            return
+        }
+        // Newest version first (named gets), then earliest offered time, then lowest id.
+        let best = t.responses.values.sorted {
+            let va = $0.name?.version ?? 0, vb = $1.name?.version ?? 0
+            if va != vb { return va > vb }
+            return ($0.responseTime, $0.server) < ($1.responseTime, $1.server)
+        }.first
+        guard let best else {
+            if !t.notFound.isEmpty && answeredByAll(t) { failGet(seq, .notFound) } else { retryGet(seq, now: now) }
+            return
+        }
+        if best.contentLength == UInt64(best.immediate.count) {
+            deliver(seq, payload: best.immediate, hash: best.contentHash, name: best.name, server: best.server,
+                    volunteers: [], immediate: true, now: now)
+            return
+        }
+        let start = max(now, best.responseTime)
+        let seconds = Double(best.contentLength) / Double(max(best.rate, 1))
+        let window = RendezvousWindow(start: start, duration: .nanoseconds(Int64(seconds * 1e9) + 1), rate: best.rate)
+        emit(.negotiatingGroup(t.row), .request, t.acceptID,
+             .getAccept(GetAccept(request: t.requestID, negotiatingGroup: t.row, server: best.server, window: window)))
+        t.phase = .awaitingTransfer(server: best.server, response: best)
+        t.deadline = window.end + configuration.ackGrace
+        gets[seq] = t
+    }
+
+    mutating func onTransfer(_ m: RendezvousTransfer, now: Instant) {
+        guard let seq = currentGet(m.request), let t = gets[seq], !t.isProbe else { return }
+        let server: NodeID
+        let name: ChunkName?
+        switch t.phase {
+        case .awaitingTransfer(let s, let response):
+            server = s
+            name = response.name
+        case .requesting where t.consensus == .cluster:
+            server = m.members.first { $0 != configuration.id } ?? configuration.id
+            name = nil
+        default:
+            return
+        }
+        let tokens = Int(m.trackingTokensLength)
+        guard tokens <= m.content.count else { return }
+        let chunk = m.content.slice(tokens..<m.content.count)
+        deliver(seq, payload: chunk, hash: m.contentHash, name: name, server: server,
+                volunteers: m.members.filter { $0 != configuration.id && !$0.isClient }, immediate: false, now: now)
+    }
+
+    /// Verifies a delivered chunk and completes the get, or retries on a bad copy.
+    private mutating func deliver(
+        _ seq: UInt32, payload: Payload, hash: HashID, name: ChunkName?, server: NodeID, volunteers: [NodeID],
+        immediate: Bool, now: Instant
+    ) {
+        guard var t = gets[seq] else { return }
+        let actual = ContentHash.of(payload)
+        guard actual == hash, t.expectedHash == nil || t.expectedHash == actual else {
+            t.corruptDeliveries += 1
+            gets[seq] = t
+            retryGet(seq, now: now)
+            return
+        }
+        gets[seq] = nil
+        actions.append(.leave(t.deliveryGroup))
+        let receipt = GetReceipt(
+            contentHash: actual, name: name, payload: payload, server: server, volunteers: volunteers.sorted(),
+            immediate: immediate)
+        actions.append(.getCompleted(GetOutcome(token: t.token, result: .success(receipt))))
+    }
+
+    private mutating func failGet(_ seq: UInt32, _ error: GetError) {
+        guard let t = gets.removeValue(forKey: seq) else { return }
+        if !t.isProbe { actions.append(.leave(t.deliveryGroup)) }
+        actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(error))))
+    }
+
+    private mutating func retryGet(_ seq: UInt32, now: Instant) {
+        guard var t = gets[seq] else { return }
+        if Int(t.attempt) >= configuration.maxAttempts {
+            let error: GetError
+            if t.corruptDeliveries > 0 { error = .corrupt }
+            else if let until = t.unavailableUntil { error = .notAvailableUntil(until) }
+            else if !t.notFound.isEmpty { error = .notFound }
+            else { error = .noResponse(t.row) }
+            failGet(seq, error)
+            return
+        }
+        t.phase = .backingOff
+        t.deadline = now + backoff(attempt: t.attempt)
+        gets[seq] = t
+    }
+
+    mutating func getDeadline(_ seq: UInt32, now: Instant) {
+        guard var t = gets[seq] else { return }
+        switch t.phase {
+        case .requesting:
+            if t.isProbe {
+                chooseResponder(seq, now: now)
+            } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
+                chooseResponder(seq, now: now)
+            } else {
+                retryGet(seq, now: now)
+            }
+        case .awaitingTransfer:
+            retryGet(seq, now: now)
+        case .backingOff:
+            request(&t, now: now)
+            gets[seq] = t
+        }
+    }
+}

@@ -1,0 +1,195 @@
+import ReplicastWire
+
+extension ClientCore {
+    /// Starts a put of one chunk. `name` makes it a named chunk (a version manifest).
+    public mutating func put(
+        _ payload: Payload, contentHash: HashID, name: ChunkName? = nil, replicas: Int? = nil,
+        consensus: ConsensusMode? = nil, now: Instant
+    ) -> TransactionToken {
+        let (token, seq) = allocate()
+        let row = table.rowID(for: name.map(\.name) ?? contentHash)
+        var t = PutTransaction(
+            token: token, sequence: seq, contentHash: contentHash, name: name, payload: payload,
+            replicas: replicas ?? configuration.replicas, consensus: consensus ?? configuration.consensus,
+            row: row, deliveryGroup: pool.group(client: configuration.id, sequence: seq),
+            deadline: now, owner: configuration.id)
+        propose(&t, now: now)
+        puts[seq] = t
+        return token
+    }
+
+    /// Sends the next proposal of `t`.
+    private mutating func propose(_ t: inout PutTransaction, now: Instant) {
+        t.attempt += 1
+        t.answers = [:]
+        t.acked = []
+        t.nakked = []
+        t.suggestedRetry = nil
+        t.phase = .negotiating
+        let proposal = PutProposal(
+            negotiatingGroup: t.row, contentHash: t.contentHash, name: t.name,
+            chunkLength: UInt64(t.payload.count), deliveryGroup: t.deliveryGroup,
+            maxDeliveryRate: configuration.maxDeliveryRate, replicas: UInt8(clamping: t.replicas),
+            consensus: t.consensus)
+        emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
+        // Cluster consensus: the servers collect among themselves first, then the leader answers.
+        let wait = t.consensus == .client ? configuration.collectTimeout : configuration.collectTimeout * 3
+        t.deadline = now + wait
+    }
+
+    func current(_ proposal: RequestID) -> UInt32? {
+        guard proposal.source == configuration.id, let t = puts[proposal.sequence],
+              t.proposalID == proposal
+        else { return nil }
+        return proposal.sequence
+    }
+
+    mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
+        guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase,
+              t.consensus == .client
+        else { return }
+        t.answers[server] = m.answer
+        t.everAnswered = true
+        if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
+        puts[seq] = t
+        if Set(table.members(of: t.row)).isSubset(of: t.answers.keys) {
+            decide(seq, now: now)
+        }
+    }
+
+    /// Client consensus: choose the Rendezvous Group from the answers.
+    private mutating func decide(_ seq: UInt32, now: Instant) {
+        guard var t = puts[seq] else { return }
+        var offers: [NodeID: RendezvousWindow] = [:]
+        for (server, answer) in t.answers {
+            switch answer {
+            case .alreadyStored: t.alreadyStored.insert(server)
+            case .proposedRendezvous(let w): offers[server] = w
+            case .notNow: break
+            }
+        }
+        let known = t.stored.union(t.alreadyStored)
+        var zones: [NodeID: String] = [:]
+        for s in Set(t.answers.keys).union(known) { zones[s] = table.server(s)?.zone }
+        let input = RendezvousInput(
+            replicas: t.replicas, designated: table.designated(of: t.row), zones: zones,
+            alreadyStored: known.sorted(), offers: offers, length: UInt64(t.payload.count),
+            maxRate: configuration.maxDeliveryRate)
+        switch configuration.policy.choose(input) {
+        case .sufficient:
+            puts[seq] = t
+            finishPut(seq, now: now)
+        case .transfer(let members, let window):
+            let transfer = RendezvousTransfer(
+                request: t.proposalID, deliveryGroup: t.deliveryGroup, members: members, rate: window.rate,
+                contentHash: t.contentHash, content: t.payload)
+            emit(.group(t.deliveryGroup), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+            t.transferred = true
+            t.phase = .transferring(members: members)
+            t.deadline = window.end + configuration.ackGrace
+            puts[seq] = t
+        case .insufficient:
+            puts[seq] = t
+            retryPut(seq, now: now)
+        }
+    }
+
+    mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {
+        guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
+        t.everAnswered = true
+        t.alreadyStored.formUnion(m.alreadyStored)
+        if m.members.isEmpty {
+            puts[seq] = t
+            if t.stored.union(t.alreadyStored).count >= t.replicas { finishPut(seq, now: now) } else { retryPut(seq, now: now) }
+            return
+        }
+        let transfer = RendezvousTransfer(
+            request: t.proposalID, deliveryGroup: t.deliveryGroup, members: m.members, rate: m.window.rate,
+            contentHash: t.contentHash, content: t.payload)
+        emit(.group(t.deliveryGroup), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: m.window)
+        t.transferred = true
+        t.phase = .transferring(members: m.members)
+        t.deadline = m.window.end + configuration.ackGrace
+        puts[seq] = t
+    }
+
+    mutating func onPayloadAck(_ proposal: RequestID, from server: NodeID, ok: Bool, now: Instant) {
+        guard let seq = current(proposal), var t = puts[seq], case .transferring(let members) = t.phase,
+              t.consensus == .client, members.contains(server)
+        else { return }
+        if ok { t.acked.insert(server) } else { t.nakked.insert(server) }
+        puts[seq] = t
+        if t.acked.union(t.nakked).count == members.count { endRound(seq, now: now) }
+    }
+
+    mutating func onConsensusAck(_ m: ConsensusAck, now: Instant) {
+        guard let seq = current(m.proposal), var t = puts[seq], case .transferring = t.phase else { return }
+        t.acked.formUnion(m.storedOn)
+        puts[seq] = t
+        endRound(seq, now: now)
+    }
+
+    /// A transfer round ended (all answered, or the deadline passed).
+    private mutating func endRound(_ seq: UInt32, now: Instant) {
+        guard var t = puts[seq] else { return }
+        t.stored.formUnion(t.acked)
+        puts[seq] = t
+        let designated = Set(table.designated(of: t.row))
+        let all = t.stored.union(t.alreadyStored)
+        if all.count >= t.replicas && !all.isDisjoint(with: designated) {
+            finishPut(seq, now: now)
+        } else {
+            if case .transferring = t.phase {
+                emit(.group(t.deliveryGroup), .notification, t.abortID,
+                     .transferAbort(TransferAbort(request: t.proposalID, deliveryGroup: t.deliveryGroup, reason: .superseded)))
+            }
+            retryPut(seq, now: now)
+        }
+    }
+
+    /// Success: relay the ACKs to the Negotiating Group and report.
+    private mutating func finishPut(_ seq: UInt32, now: Instant) {
+        guard let t = puts.removeValue(forKey: seq) else { return }
+        let storedOn = t.stored.sorted()
+        if !storedOn.isEmpty || !t.alreadyStored.isEmpty {
+            let relayed = RelayedAck(
+                proposal: t.proposalID, negotiatingGroup: t.row, contentHash: t.contentHash,
+                storedOn: t.stored.union(t.alreadyStored).sorted())
+            emit(.negotiatingGroup(t.row), .notification, t.relayedAckID, .relayedAck(relayed))
+        }
+        let receipt = PutReceipt(
+            contentHash: t.contentHash, storedOn: storedOn, alreadyStored: t.alreadyStored.subtracting(t.stored).sorted(),
+            transferred: t.transferred, attempts: Int(t.attempt))
+        actions.append(.putCompleted(PutOutcome(token: t.token, result: .success(receipt))))
+    }
+
+    /// Schedules the next attempt, or fails when attempts are exhausted.
+    private mutating func retryPut(_ seq: UInt32, now: Instant) {
+        guard var t = puts[seq] else { return }
+        if Int(t.attempt) >= configuration.maxAttempts {
+            puts[seq] = nil
+            let error: PutError = t.everAnswered
+                ? .insufficientReplicas(stored: t.stored.union(t.alreadyStored).count, wanted: t.replicas)
+                : .noResponse(t.row)
+            actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(error))))
+            return
+        }
+        t.phase = .backingOff
+        let wait = now + backoff(attempt: t.attempt)
+        t.deadline = max(wait, t.suggestedRetry ?? wait)
+        puts[seq] = t
+    }
+
+    mutating func putDeadline(_ seq: UInt32, now: Instant) {
+        guard var t = puts[seq] else { return }
+        switch t.phase {
+        case .negotiating:
+            if t.consensus == .client && !t.answers.isEmpty { decide(seq, now: now) } else { retryPut(seq, now: now) }
+        case .transferring:
+            endRound(seq, now: now)
+        case .backingOff:
+            propose(&t, now: now)
+            puts[seq] = t
+        }
+    }
+}

@@ -1,0 +1,110 @@
+import ReplicastWire
+
+/// The client side of the protocol, sans I/O: puts and gets of chunks through the
+/// Negotiating Group of their row, in client or cluster consensus.
+///
+/// Drive it with `put`/`get`/`locate`, `handle(_:now:)` for every decoded message addressed
+/// to this client, and `handleTimeout(now:)` when `nextDeadline` passes; carry out what
+/// `pollActions()` returns (send, join, leave) and read outcomes from it.
+public struct ClientCore: Sendable {
+    public let configuration: ClientConfiguration
+    public private(set) var table: AllocationTable
+    var pool: RendezvousGroupPool
+
+    var puts: [UInt32: PutTransaction] = [:]
+    var gets: [UInt32: GetTransaction] = [:]
+    var actions: [Action] = []
+    var rng: RandomSource
+    private var nextSequence: UInt32 = 1
+    private var nextToken: UInt64 = 1
+
+    public init(configuration: ClientConfiguration, table: AllocationTable) {
+        self.configuration = configuration
+        self.table = table
+        self.pool = table.rendezvousPools[0]
+        self.rng = RandomSource(seed: configuration.seed)
+    }
+
+    /// Transactions in progress.
+    public var inFlight: Int { puts.count + gets.count }
+
+    /// The actions produced since the last call, in order.
+    public mutating func pollActions() -> [Action] {
+        defer { actions.removeAll(keepingCapacity: true) }
+        return actions
+    }
+
+    /// The earliest time `handleTimeout` must be called.
+    public var nextDeadline: Instant? {
+        let p = puts.values.map(\.deadline).min()
+        let g = gets.values.map(\.deadline).min()
+        switch (p, g) {
+        case let (p?, g?): return min(p, g)
+        case let (p?, nil): return p
+        case let (nil, g?): return g
+        default: return nil
+        }
+    }
+
+    /// Replaces the table (after a StaleGeneration notice and a reload).
+    public mutating func updateTable(_ table: AllocationTable) {
+        self.table = table
+        self.pool = table.rendezvousPools[0]
+    }
+
+    mutating func allocate() -> (TransactionToken, UInt32) {
+        defer { nextToken += 1; nextSequence &+= 1 }
+        return (TransactionToken(nextToken), nextSequence)
+    }
+
+    mutating func emit(_ target: Target, _ kind: MessageKind, _ id: RequestID, _ message: Message, pacing: RendezvousWindow? = nil) {
+        actions.append(.send(Outbound(target: target, kind: kind, id: id, message: message, pacing: pacing)))
+    }
+
+    /// A randomized back-off for `attempt` (Aloha): uniform in [0.5, 1.5) x base x 2^(attempt-1).
+    mutating func backoff(attempt: UInt16) -> Duration {
+        let base = configuration.retryBackoff.nanoseconds << min(Int64(attempt), 10)
+        let jitter = Double(rng.next() % 1000) / 1000.0 + 0.5
+        return .nanoseconds(Int64(Double(base) * jitter))
+    }
+
+    /// Feeds one decoded message addressed to this client.
+    public mutating func handle(_ inbound: Inbound, now: Instant) {
+        switch inbound.message {
+        case .putAccept(let m): onPutAccept(m, from: inbound.source, now: now)
+        case .consensusPutAccept(let m): onConsensusPutAccept(m, now: now)
+        case .payloadAck(let m): onPayloadAck(m.proposal, from: inbound.source, ok: true, now: now)
+        case .payloadNak(let m): onPayloadAck(m.proposal, from: inbound.source, ok: false, now: now)
+        case .consensusAck(let m): onConsensusAck(m, now: now)
+        case .getResponse(let m): onGetResponse(m, now: now)
+        case .errorGetResponse(let m): onGetError(m, from: inbound.source, now: now)
+        case .contentNotImmediatelyAvailable(let m): onNotAvailable(m, now: now)
+        case .rendezvousTransfer(let m): onTransfer(m, now: now)
+        case .staleGeneration(let m): onStale(m)
+        case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:
+            break  // addressed to servers
+        }
+    }
+
+    /// Advances every transaction whose deadline has passed.
+    public mutating func handleTimeout(now: Instant) {
+        for seq in puts.keys.sorted() where puts[seq].map({ $0.deadline <= now }) ?? false {
+            putDeadline(seq, now: now)
+        }
+        for seq in gets.keys.sorted() where gets[seq].map({ $0.deadline <= now }) ?? false {
+            getDeadline(seq, now: now)
+        }
+    }
+
+    private mutating func onStale(_ m: StaleGeneration) {
+        guard m.request.source == configuration.id else { return }
+        let seq = m.request.sequence
+        if let t = puts.removeValue(forKey: seq) {
+            actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(.staleTable(current: m.currentGeneration)))))
+        }
+        if let t = gets.removeValue(forKey: seq) {
+            actions.append(.leave(t.deliveryGroup))
+            actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(.staleTable(current: m.currentGeneration)))))
+        }
+    }
+}

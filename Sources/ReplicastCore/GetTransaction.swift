@@ -1,0 +1,42 @@
+import ReplicastWire
+
+/// The client's state for one chunk get (or locate probe).
+struct GetTransaction: Sendable {
+    enum Phase: Sendable {
+        /// Request sent; collecting Get Responses (client consensus) or waiting for the
+        /// delivery (cluster consensus).
+        case requesting
+        /// Get Accept sent to `server`; waiting for its Rendezvous Transfer.
+        case awaitingTransfer(server: NodeID, response: GetResponse)
+        case backingOff
+    }
+
+    let token: TransactionToken
+    let sequence: UInt32
+    let owner: NodeID
+    let target: GetTarget
+    let consensus: ConsensusMode
+    let row: RowID
+    let deliveryGroup: GroupAddress
+    /// A locate probe only collects who holds the chunk.
+    let isProbe: Bool
+
+    var attempt: UInt16 = 0
+    var phase: Phase = .requesting
+    var deadline: Instant
+    var responses: [NodeID: GetResponse] = [:]
+    var notFound: Set<NodeID> = []
+    var unavailableUntil: Instant?
+    var everAnswered = false
+    var corruptDeliveries = 0
+
+    /// Sub-sequences: two per attempt (request, get accept).
+    var requestID: RequestID { RequestID(source: owner, sequence: sequence, subsequence: attempt &* 2) }
+    var acceptID: RequestID { RequestID(source: owner, sequence: sequence, subsequence: attempt &* 2 &+ 1) }
+
+    /// The content hash a delivery must match, when the request named it.
+    var expectedHash: HashID? {
+        if case .content(let h) = target { return h }
+        return nil
+    }
+}

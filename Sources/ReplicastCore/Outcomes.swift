@@ -1,0 +1,96 @@
+import ReplicastWire
+
+/// A client's handle for one put or get, returned when it starts and echoed in its outcome.
+public struct TransactionToken: Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { "txn\(rawValue)" }
+}
+
+/// What a successful put achieved.
+public struct PutReceipt: Sendable, Equatable {
+    public var contentHash: HashID
+    /// Servers that acknowledged storing the chunk in this put (Payload ACK).
+    public var storedOn: [NodeID]
+    /// Servers that already had it (Content Already Stored): deduplicated.
+    public var alreadyStored: [NodeID]
+    /// Whether a Rendezvous Transfer was sent at all (false when deduplicated).
+    public var transferred: Bool
+    /// Proposals sent (1 when nothing had to be retried).
+    public var attempts: Int
+}
+
+/// Why a put failed.
+public enum PutError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No member of the Negotiating Group answered.
+    case noResponse(RowID)
+    /// Fewer than the wanted replicas could be stored after every retry.
+    case insufficientReplicas(stored: Int, wanted: Int)
+    /// The cluster's table is newer than the client's.
+    case staleTable(current: UInt32)
+
+    public var description: String {
+        switch self {
+        case .noResponse(let row): return "no storage server of \(row) answered"
+        case .insufficientReplicas(let s, let w): return "only \(s) of \(w) replicas could be stored"
+        case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"
+        }
+    }
+}
+
+/// The end of a put.
+public struct PutOutcome: Sendable, Equatable {
+    public var token: TransactionToken
+    public var result: Result<PutReceipt, PutError>
+}
+
+/// What a successful get delivered.
+public struct GetReceipt: Sendable, Equatable {
+    public var contentHash: HashID
+    /// Set when a named chunk was fetched.
+    public var name: ChunkName?
+    /// The chunk, verified against its content hash.
+    public var payload: Payload
+    /// The server that delivered it.
+    public var server: NodeID
+    /// Volunteers that joined the delivery to keep a copy (Additional Target Requests seen).
+    public var volunteers: [NodeID]
+    /// Whether it came as immediate content in a Get Response (no rendezvous transfer).
+    public var immediate: Bool
+}
+
+/// Why a get failed.
+public enum GetError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Every member that answered said it does not hold the chunk.
+    case notFound
+    /// No member of the Negotiating Group answered, or no delivery arrived, after every retry.
+    case noResponse(RowID)
+    /// Every delivered copy failed verification.
+    case corrupt
+    /// The content is offline; retry after this time.
+    case notAvailableUntil(Instant)
+    /// The cluster's table is newer than the client's.
+    case staleTable(current: UInt32)
+
+    public var description: String {
+        switch self {
+        case .notFound: return "not found"
+        case .noResponse(let row): return "no storage server of \(row) delivered the chunk"
+        case .corrupt: return "every delivered copy failed verification"
+        case .notAvailableUntil(let t): return "content not available until \(t)"
+        case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"
+        }
+    }
+}
+
+/// The end of a get.
+public struct GetOutcome: Sendable, Equatable {
+    public var token: TransactionToken
+    public var result: Result<GetReceipt, GetError>
+}
+
+/// A locate probe's answer: which servers of the row said they hold the chunk.
+public struct LocateReport: Sendable, Equatable {
+    public var contentHash: HashID
+    public var holders: [NodeID]
+}

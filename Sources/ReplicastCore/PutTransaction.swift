@@ -1,0 +1,52 @@
+import ReplicastWire
+
+/// The client's state for one chunk put.
+struct PutTransaction: Sendable {
+    enum Phase: Sendable {
+        /// Proposal sent; collecting Put Accepts (client consensus) or waiting for the
+        /// Consensus Put Accept (cluster consensus).
+        case negotiating
+        /// Transfer sent to `members`; collecting Payload ACKs / the Consensus ACK.
+        case transferring(members: [NodeID])
+        /// Waiting to send the next proposal.
+        case backingOff
+    }
+
+    let token: TransactionToken
+    let sequence: UInt32
+    let contentHash: HashID
+    let name: ChunkName?
+    let payload: Payload
+    let replicas: Int
+    let consensus: ConsensusMode
+    let row: RowID
+    let deliveryGroup: GroupAddress
+
+    var attempt: UInt16 = 0
+    var phase: Phase = .negotiating
+    var deadline: Instant
+    /// Answers to the current proposal.
+    var answers: [NodeID: PutAccept.Answer] = [:]
+    /// Servers known to store the chunk (ACKed in an earlier round, or already stored).
+    var stored: Set<NodeID> = []
+    var alreadyStored: Set<NodeID> = []
+    var acked: Set<NodeID> = []
+    var nakked: Set<NodeID> = []
+    var transferred = false
+    var everAnswered = false
+    /// Earliest retry a server suggested in a Not Now.
+    var suggestedRetry: Instant?
+
+    let owner: NodeID
+
+    /// Messages of one transaction share (source, sequence); the sub-sequence tells them
+    /// apart: four per attempt (proposal, transfer, relayed ACK, abort).
+    var proposalID: RequestID { id(0) }
+    var transferID: RequestID { id(1) }
+    var relayedAckID: RequestID { id(2) }
+    var abortID: RequestID { id(3) }
+
+    private func id(_ offset: UInt16) -> RequestID {
+        RequestID(source: owner, sequence: sequence, subsequence: attempt &* 4 &+ offset)
+    }
+}

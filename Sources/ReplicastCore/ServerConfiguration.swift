@@ -1,0 +1,33 @@
+import ReplicastWire
+
+/// A storage server's allocations and timing (the patent's four bandwidth allocations,
+/// less the two unsolicited ones, which the runtime's rate limiter enforces).
+public struct ServerConfiguration: Sendable {
+    public var id: NodeID
+    /// Reserved inbound rate: reservations granted never sum above it. Bytes per second.
+    public var reservedInboundRate: UInt64 = 2_000_000_000
+    /// Reserved outbound rate: the rate of rendezvous transfers this server sends (gets).
+    public var reservedOutboundRate: UInt64 = 2_000_000_000
+    /// Sustained write rate of the store, used to push windows past the write queue.
+    public var storageWriteRate: UInt64 = 1_000_000_000
+    /// The earliest a proposed window starts after the proposal arrives.
+    public var leadTime: Duration = .microseconds(300)
+    /// A window later than this from now is answered Not Now instead.
+    public var maxWait: Duration = .seconds(2)
+    /// Cluster consensus: how long members collect each other's answers before deciding.
+    public var collectTimeout: Duration = .milliseconds(20)
+    /// How long after its window a reservation (or a pending transaction) is kept.
+    public var grace: Duration = .seconds(3)
+    /// Free bytes kept in reserve: a chunk that would cut into them gets Not Now.
+    public var reserveBytes: UInt64 = 0
+    /// Volunteer: join gets of chunks this server lacks and keep a (non-designated) copy.
+    public var volunteer: Bool = false
+    /// Responses remembered for replay to retransmitted requests.
+    public var responseCacheCapacity: Int = 8192
+    /// Chooses the Rendezvous Group in cluster consensus (must be the same on every member).
+    public var policy: any RendezvousPolicy = DefaultRendezvousPolicy()
+
+    public init(id: NodeID) {
+        self.id = id
+    }
+}

@@ -1,0 +1,227 @@
+import ReplicastWire
+
+/// The storage server side of the protocol, sans I/O: answers Put Proposals and Get
+/// Requests for the rows it belongs to, takes part in cluster consensus, receives
+/// rendezvous transfers and serves gets.
+///
+/// Drive it with `handle(_:now:)` for every decoded message, `storeCompleted` /
+/// `loadCompleted` when the storage layer finishes a request, `transferIncomplete` when a
+/// transfer's reassembly timed out, and `handleTimeout(now:)` at `nextDeadline`; carry out
+/// what `pollActions()` returns.
+public struct ServerCore: Sendable {
+    public let configuration: ServerConfiguration
+    public private(set) var table: AllocationTable
+    public internal(set) var catalog: ChunkCatalog
+    public internal(set) var calendar: IngressCalendar
+    /// Free bytes in the store, as last reported by the runtime.
+    public private(set) var freeBytes: UInt64
+    /// Counters for logs, benchmarks and simulator invariants.
+    public internal(set) var stats = ServerStats()
+
+    var cache: ResponseCache
+    var puts: [RequestID: ServerPut] = [:]
+    var gets: [RequestID: ServerGet] = [:]
+    var pending: [UInt64: PendingWork] = [:]
+    var groupRefs: [GroupAddress: Int] = [:]
+    var pendingWriteBytes: UInt64 = 0
+    var egressBusyUntil: Instant = .zero
+    var actions: [Action] = []
+    private var nextSequence: UInt32 = 1
+    private var nextToken: UInt64 = 1
+
+    public init(configuration: ServerConfiguration, table: AllocationTable, catalog: ChunkCatalog, freeBytes: UInt64) {
+        self.configuration = configuration
+        self.table = table
+        self.catalog = catalog
+        self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate)
+        self.freeBytes = freeBytes
+        self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
+    }
+
+    var me: NodeID { configuration.id }
+
+    /// The actions produced since the last call, in order.
+    public mutating func pollActions() -> [Action] {
+        defer { actions.removeAll(keepingCapacity: true) }
+        return actions
+    }
+
+    /// The earliest time `handleTimeout` must be called.
+    public var nextDeadline: Instant? {
+        let candidates = puts.values.map(\.deadline) + gets.values.map(\.deadline) + calendar.reservations.map(\.expiry)
+        return candidates.min()
+    }
+
+    /// Reports the store's free space (after writes, evictions).
+    public mutating func updateFreeBytes(_ bytes: UInt64) {
+        freeBytes = bytes
+    }
+
+    /// Replaces the table (membership change).
+    public mutating func updateTable(_ table: AllocationTable) {
+        self.table = table
+    }
+
+    // MARK: - Helpers shared by the put and get halves
+
+    mutating func newID() -> RequestID {
+        defer { nextSequence &+= 1 }
+        return RequestID(source: me, sequence: nextSequence)
+    }
+
+    mutating func newToken() -> UInt64 {
+        defer { nextToken += 1 }
+        return nextToken
+    }
+
+    /// Sends a response to `request` and remembers it for replay.
+    mutating func respond(_ target: Target, to request: RequestID, _ message: Message, now: Instant) {
+        let out = Outbound(target: target, kind: .response, id: newID(), message: message)
+        cache.record(out, for: request, now: now)
+        actions.append(.send(out))
+    }
+
+    mutating func send(_ target: Target, _ kind: MessageKind, _ message: Message, pacing: RendezvousWindow? = nil) {
+        actions.append(.send(Outbound(target: target, kind: kind, id: newID(), message: message, pacing: pacing)))
+    }
+
+    mutating func join(_ group: GroupAddress) {
+        groupRefs[group, default: 0] += 1
+        if groupRefs[group] == 1 { actions.append(.join(group)) }
+    }
+
+    mutating func leave(_ group: GroupAddress) {
+        guard let n = groupRefs[group] else { return }
+        if n <= 1 {
+            groupRefs[group] = nil
+            actions.append(.leave(group))
+        } else {
+            groupRefs[group] = n - 1
+        }
+    }
+
+    /// Whether this server belongs to `row` under the current table.
+    func isMember(_ row: RowID) -> Bool {
+        table.members(of: row).contains(me)
+    }
+
+    // MARK: - Entry points
+
+    /// Feeds one decoded message (from a Negotiating Group, a Rendezvous Group or unicast).
+    public mutating func handle(_ inbound: Inbound, now: Instant) {
+        guard inbound.generation == table.generation else {
+            stats.staleMessages += 1
+            if inbound.generation < table.generation && inbound.kind == .request {
+                send(.node(inbound.source), .notification,
+                     .staleGeneration(StaleGeneration(request: inbound.id, currentGeneration: table.generation)))
+            }
+            return
+        }
+        // A retransmitted request is answered from the cache, never acted on twice.
+        if inbound.kind == .request, cache.contains(inbound.id) {
+            stats.duplicateRequests += 1
+            for out in cache.responses(for: inbound.id, now: now) ?? [] { actions.append(.send(out)) }
+            return
+        }
+        switch inbound.message {
+        case .putProposal(let m): onProposal(m, id: inbound.id, now: now)
+        case .putAccept(let m): onPeerAccept(m, from: inbound.source, now: now)
+        case .rendezvousTransfer(let m): onTransfer(m, now: now)
+        case .payloadAck(let m): onPeerAck(m.proposal, from: inbound.source, now: now)
+        case .relayedAck(let m): onRelayedAck(m)
+        case .transferAbort(let m): onAbort(m)
+        case .getRequest(let m): onGetRequest(m, id: inbound.id, now: now)
+        case .getResponse(let m): onPeerGetResponse(m, now: now)
+        case .errorGetResponse(let m): onPeerGetError(m, from: inbound.source, now: now)
+        case .getAccept(let m): onGetAccept(m, now: now)
+        case .additionalTargetRequest(let m): onAdditionalTarget(m, from: inbound.source)
+        case .consensusPutAccept, .payloadNak, .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
+            break  // addressed to clients
+        }
+    }
+
+    /// The storage layer finished a store request.
+    public mutating func storeCompleted(token: UInt64, result: Result<Void, StoreFailure>, now: Instant) {
+        guard let work = pending.removeValue(forKey: token) else { return }
+        switch work {
+        case .storePut(let proposal, let bytes):
+            pendingWriteBytes -= min(pendingWriteBytes, bytes)
+            putStored(proposal, bytes: bytes, result: result, now: now)
+        case .storeVolunteer(let request, let bytes):
+            pendingWriteBytes -= min(pendingWriteBytes, bytes)
+            volunteerStored(request, bytes: bytes, result: result)
+        case .load:
+            break
+        }
+    }
+
+    /// The storage layer finished a load request.
+    public mutating func loadCompleted(token: UInt64, result: Result<Payload, StoreFailure>, now: Instant) {
+        guard case .load(let request, let purpose)? = pending.removeValue(forKey: token) else { return }
+        getLoaded(request, purpose: purpose, result: result, now: now)
+    }
+
+    /// The runtime's reassembler gave up on a transfer (fragments missing at its timeout).
+    public mutating func transferIncomplete(_ transferID: RequestID, now: Instant) {
+        // The transfer's id differs from the proposal's by its sub-sequence only.
+        guard let key = puts.keys.first(where: { $0.source == transferID.source && $0.sequence == transferID.sequence }),
+              let p = puts[key], !p.storing
+        else { return }
+        stats.incompleteTransfers += 1
+        nak(key, .incomplete)
+    }
+
+    /// Expires reservations and transactions whose time has passed, and decides cluster
+    /// consensus rounds whose collection time is over.
+    public mutating func handleTimeout(now: Instant) {
+        for key in calendar.expire(now: now) { stats.expiredReservations += 1; _ = key }
+        for key in puts.keys.sorted(by: { ($0.source, $0.sequence, $0.subsequence) < ($1.source, $1.sequence, $1.subsequence) })
+        where puts[key].map({ $0.deadline <= now }) ?? false {
+            putDeadline(key, now: now)
+        }
+        for key in gets.keys.sorted(by: { ($0.source, $0.sequence, $0.subsequence) < ($1.source, $1.sequence, $1.subsequence) })
+        where gets[key].map({ $0.deadline <= now }) ?? false {
+            getDeadline(key, now: now)
+        }
+    }
+}
+
+/// Why the storage layer could not do a request.
+public enum StoreFailure: Error, Sendable, Equatable {
+    case hashMismatch
+    case full
+    case notFound
+    case corrupt
+    case ioError
+}
+
+/// Work handed to the storage layer, by token.
+enum PendingWork: Sendable {
+    case storePut(RequestID, bytes: UInt64)
+    case storeVolunteer(RequestID, bytes: UInt64)
+    case load(RequestID, LoadPurpose)
+}
+
+/// Why a chunk is being loaded.
+enum LoadPurpose: Sendable {
+    case immediate
+    case transfer(RendezvousWindow)
+}
+
+/// Counters a server keeps.
+public struct ServerStats: Sendable, Equatable {
+    public var proposals = 0
+    public var acceptsOffered = 0
+    public var notNow = 0
+    public var alreadyStored = 0
+    public var chunksStored = 0
+    public var volunteerCopies = 0
+    public var naks = 0
+    public var duplicateRequests = 0
+    public var staleMessages = 0
+    public var expiredReservations = 0
+    public var incompleteTransfers = 0
+    public var transfersServed = 0
+    public var leftNotListed = 0
+    public init() {}
+}
