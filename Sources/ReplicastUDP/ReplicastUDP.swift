@@ -1,1 +1,0 @@
-// ReplicastUDP: filled in by its owner
