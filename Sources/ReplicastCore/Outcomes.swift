@@ -18,6 +18,14 @@ public struct PutReceipt: Sendable, Equatable {
     public var transferred: Bool
     /// Proposals sent (1 when nothing had to be retried).
     public var attempts: Int
+
+    public init(contentHash: HashID, storedOn: [NodeID], alreadyStored: [NodeID], transferred: Bool, attempts: Int) {
+        self.contentHash = contentHash
+        self.storedOn = storedOn
+        self.alreadyStored = alreadyStored
+        self.transferred = transferred
+        self.attempts = attempts
+    }
 }
 
 /// Why a put failed.
@@ -57,6 +65,15 @@ public struct GetReceipt: Sendable, Equatable {
     public var volunteers: [NodeID]
     /// Whether it came as immediate content in a Get Response (no rendezvous transfer).
     public var immediate: Bool
+
+    public init(contentHash: HashID, name: ChunkName?, payload: Payload, server: NodeID, volunteers: [NodeID], immediate: Bool) {
+        self.contentHash = contentHash
+        self.name = name
+        self.payload = payload
+        self.server = server
+        self.volunteers = volunteers
+        self.immediate = immediate
+    }
 }
 
 /// Why a get failed.

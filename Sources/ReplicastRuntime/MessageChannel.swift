@@ -1,0 +1,198 @@
+import Logging
+import ReplicastCore
+import ReplicastTransport
+import ReplicastWire
+
+/// Whole messages over a datagram transport: fragments outgoing messages into send
+/// batches (heads copied, payload bodies sent in place), paces rendezvous transfers,
+/// reassembles incoming datagrams, and maps the core's targets to transport destinations.
+///
+/// Used by one event-loop thread.
+final class MessageChannel {
+    let transport: any DatagramTransport
+    let logger: Logger
+    private(set) var table: AllocationTable
+    private let reassembler: Reassembler
+    private var batch: SendBatch
+    private var paced: [PacedTransfer] = []
+    private var errorLimiter = DecodeErrorLimiter<Endpoint>(interval: .seconds(10))
+    /// Unicast endpoints of peers, learned from their datagrams (clients) or configured (servers).
+    private var endpoints: [NodeID: Endpoint] = [:]
+    private(set) var stats = ChannelStats()
+
+    init(transport: any DatagramTransport, table: AllocationTable, logger: Logger, limits: ReassemblyLimits = ReassemblyLimits()) {
+        self.transport = transport
+        self.table = table
+        self.logger = logger
+        self.reassembler = Reassembler(limits: limits)
+        self.batch = SendBatch(maxDatagrams: 64, headCapacity: 64 * 1024)
+        for server in table.servers {
+            if let text = server.endpoints.first, let e = Endpoint(text) { endpoints[server.id] = e }
+        }
+    }
+
+    /// Messages waiting for their paced time.
+    var pacedCount: Int { paced.count }
+
+    /// Replaces the table (membership change).
+    func updateTable(_ table: AllocationTable) {
+        self.table = table
+    }
+
+    /// The transport destination of a core target, if known.
+    func destination(_ target: Target) -> Destination? {
+        switch target {
+        case .negotiatingGroup(let row):
+            guard let address = table.row(row)?.addresses.negotiating.first else { return nil }
+            return .group(address)
+        case .group(let g):
+            return .group(g)
+        case .node(let n):
+            return endpoints[n].map { .endpoint($0) }
+        }
+    }
+
+    /// Sends `out` now, or queues it for pacing when it carries a rendezvous window.
+    func send(_ out: Outbound, now: Instant) {
+        guard let destination = destination(out.target) else {
+            stats.unroutable += 1
+            logger.debug("no route to \(out.target) for \(out.message.typeName)")
+            return
+        }
+        let envelope = Envelope(kind: out.kind, id: out.id, generation: table.generation, message: out.message)
+        let fragmenter: Fragmenter
+        do {
+            fragmenter = try Fragmenter(envelope: envelope, maxDatagramSize: transport.maxDatagramSize)
+        } catch {
+            stats.encodeErrors += 1
+            logger.error("cannot encode \(out.message.typeName): \(error)")
+            return
+        }
+        stats.messagesSent += 1
+        if let window = out.pacing {
+            let burst = batch.maxDatagrams * transport.maxDatagramSize
+            paced.append(PacedTransfer(fragmenter: fragmenter, destination: destination, window: window, burst: burst))
+            pump(now: now)
+        } else {
+            for i in 0..<fragmenter.fragmentCount { append(fragmenter, i, to: destination) }
+            flush()
+        }
+    }
+
+    private func append(_ f: Fragmenter, _ i: Int, to destination: Destination) {
+        if batch.isFull || batch.headSpaceLeft < f.headLength(of: i) { flush() }
+        batch.append(to: destination, headLength: f.headLength(of: i), body: f.body(of: i)) { head in
+            f.writeHead(of: i, into: head)
+        }
+    }
+
+    /// Posts the pending batch.
+    func flush() {
+        guard !batch.isEmpty else { return }
+        do {
+            try transport.send(&batch)
+        } catch {
+            stats.sendErrors += 1
+            logger.warning("send failed: \(error)")
+            batch.removeAll()
+        }
+    }
+
+    /// Sends every paced fragment that is due; returns when the next one is due.
+    @discardableResult
+    func pump(now: Instant) -> Instant? {
+        var i = 0
+        while i < paced.count {
+            var t = paced[i]
+            let allowed = t.allowance(at: now)
+            while !t.isDone && t.sentBytes + t.size(of: t.next) <= allowed {
+                t.sentBytes += t.size(of: t.next)
+                append(t.fragmenter, t.next, to: t.destination)
+                t.next += 1
+            }
+            if t.isDone {
+                stats.transfersSent += 1
+                stats.transferBytesSent += UInt64(t.fragmenter.messageLength)
+                paced.remove(at: i)
+            } else {
+                paced[i] = t
+                i += 1
+            }
+        }
+        flush()
+        return paced.map { $0.nextDue() }.min()
+    }
+
+    /// Receives what arrives within `timeout` and hands each complete message to `deliver`.
+    func receive(timeout: Duration?, now: () -> Instant, deliver: (Inbound) -> Void) {
+        var complete: [(Envelope, Endpoint)] = []
+        do {
+            _ = try transport.receive(timeout: timeout) { datagram in
+                stats.datagramsReceived += 1
+                do {
+                    if let envelope = try reassembler.accept(datagram.bytes, now: now()) {
+                        complete.append((envelope, datagram.source))
+                    }
+                } catch {
+                    stats.decodeErrors += 1
+                    if errorLimiter.shouldReport(datagram.source, now: now()) {
+                        logger.warning("dropped datagram from \(datagram.source): \(error)")
+                    }
+                }
+            }
+        } catch {
+            stats.receiveErrors += 1
+            logger.warning("receive failed: \(error)")
+        }
+        for (envelope, source) in complete {
+            if envelope.id.source.isClient || endpoints[envelope.id.source] == nil {
+                endpoints[envelope.id.source] = source
+            }
+            stats.messagesReceived += 1
+            deliver(Inbound(kind: envelope.kind, id: envelope.id, generation: envelope.generation, message: envelope.message))
+        }
+    }
+
+    /// Incomplete messages whose fragments stopped arriving.
+    func expire(now: Instant) -> [IncompleteMessage] {
+        reassembler.expire(now: now)
+    }
+}
+
+/// What a channel counted.
+struct ChannelStats: Sendable {
+    var messagesSent: UInt64 = 0
+    var messagesReceived: UInt64 = 0
+    var datagramsReceived: UInt64 = 0
+    var transfersSent: UInt64 = 0
+    var transferBytesSent: UInt64 = 0
+    var decodeErrors: UInt64 = 0
+    var encodeErrors: UInt64 = 0
+    var sendErrors: UInt64 = 0
+    var receiveErrors: UInt64 = 0
+    var unroutable: UInt64 = 0
+}
+
+extension Message {
+    /// A short name for logs.
+    var typeName: String {
+        switch self {
+        case .putProposal: return "PutProposal"
+        case .putAccept: return "PutAccept"
+        case .consensusPutAccept: return "ConsensusPutAccept"
+        case .rendezvousTransfer: return "RendezvousTransfer"
+        case .payloadAck: return "PayloadAck"
+        case .payloadNak: return "PayloadNak"
+        case .relayedAck: return "RelayedAck"
+        case .consensusAck: return "ConsensusAck"
+        case .getRequest: return "GetRequest"
+        case .getResponse: return "GetResponse"
+        case .getAccept: return "GetAccept"
+        case .additionalTargetRequest: return "AdditionalTargetRequest"
+        case .errorGetResponse: return "ErrorGetResponse"
+        case .contentNotImmediatelyAvailable: return "ContentNotImmediatelyAvailable"
+        case .transferAbort: return "TransferAbort"
+        case .staleGeneration: return "StaleGeneration"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// ReplicastRuntime: filled in by its owner

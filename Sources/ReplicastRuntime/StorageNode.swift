@@ -1,0 +1,189 @@
+import Foundation
+import Logging
+import ReplicastCore
+import ReplicastStore
+import ReplicastTransport
+import ReplicastWire
+import Synchronization
+
+/// A storage server: the protocol core (`ServerCore`) driven by an event loop over a
+/// transport, with a chunk store behind a worker thread.
+///
+/// The loop: hand store completions to the core, fire due timers, expire stalled
+/// reassemblies (NAK), send paced transfer fragments that are due, then wait for
+/// datagrams until the next deadline.
+public final class StorageNode: @unchecked Sendable {
+    public let id: NodeID
+    public let logger: Logger
+    private var core: ServerCore
+    private let channel: MessageChannel
+    private let transport: any DatagramTransport
+    private let worker: StoreWorker
+    private let stopping = Atomic<Bool>(false)
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    private let statsBox = Mutex(ServerStats())
+    private let reassemblyTimeout: Duration
+
+    /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
+    public init(
+        id: NodeID, cluster: ClusterConfiguration, transport choice: TransportChoice = .udp,
+        logger: Logger? = nil, tuning: (inout ServerConfiguration) -> Void = { _ in }
+    ) throws {
+        guard let entry = cluster.server(id) else { throw ConfigurationError("server \(id) is not in the cluster file") }
+        self.id = id
+        var log = logger ?? Logger(label: "replicast.node.\(id.rawValue)")
+        log[metadataKey: "node"] = "\(id)"
+        self.logger = log
+        let table = try cluster.allocationTable()
+        let store = try ChunkStore(directory: .init(entry.dataDirectory), quotaBytes: entry.quotaBytes)
+        let port = Endpoint(entry.endpoint).map { UInt16(truncatingIfNeeded: $0.selector) } ?? 0
+        let transport = try choice.open(cluster: cluster, unicastPort: port)
+        self.transport = transport
+
+        var catalog = ChunkCatalog()
+        for chunk in store.allChunks() {
+            let designated = chunk.role == .designated
+            catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: nil)
+            for name in chunk.names { catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: name) }
+        }
+        var configuration = ServerConfiguration(id: id)
+        configuration.volunteer = entry.volunteer
+        tuning(&configuration)
+        self.reassemblyTimeout = .seconds(1)
+        self.core = ServerCore(
+            configuration: configuration, table: table, catalog: catalog, freeBytes: UInt64(max(0, store.freeBytes)))
+        self.channel = MessageChannel(
+            transport: transport, table: table, logger: log,
+            limits: ReassemblyLimits(timeout: reassemblyTimeout))
+        let t = transport
+        self.worker = StoreWorker(
+            store: store, allocate: { n in try t.allocate(count: n) }, wake: { [weak transport] in transport?.wake() })
+
+        var joined = Set<GroupAddress>()
+        for row in table.rows(containing: id) {
+            guard let address = table.row(row)?.addresses.negotiating.first, joined.insert(address).inserted else { continue }
+            try transport.join(address)
+        }
+        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined.count) negotiating groups, endpoint \(transport.localEndpoint)")
+    }
+
+    /// The server's counters so far.
+    public var stats: ServerStats { statsBox.withLock { $0 } }
+
+    /// Chunks the node holds.
+    public var chunkCount: Int { worker.store.allChunks().count }
+
+    /// The node's store (for tests and tools).
+    public var store: ChunkStore { worker.store }
+
+    /// The transport's counters.
+    public var transportCounters: TransportCounters { transport.counters }
+
+    /// Runs the loop on a new thread.
+    public func start() {
+        let t = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        t.name = "replicast-node-\(id.rawValue)"
+        thread = t
+        t.start()
+    }
+
+    /// Asks the loop to stop; returns once it has finished (queued writes complete first).
+    public func stop() {
+        requestStop()
+        if thread != nil {
+            finished.wait()
+            thread = nil
+        }
+    }
+
+    /// Asks the loop to stop without waiting (safe from a signal-handling thread).
+    public func requestStop() {
+        stopping.store(true, ordering: .releasing)
+        transport.wake()
+    }
+
+    /// Runs the event loop on the calling thread until `stop()`.
+    public func run() {
+        worker.start()
+        defer {
+            worker.stop()
+            drainCompletions(now: WallClock.now())
+            transport.close()
+            logger.info("node \(id) stopped")
+        }
+        while !stopping.load(ordering: .acquiring) {
+            var now = WallClock.now()
+            drainCompletions(now: now)
+            if let d = core.nextDeadline, d <= now {
+                core.handleTimeout(now: now)
+                perform(now: now)
+            }
+            for incomplete in channel.expire(now: now) where incomplete.type.isTransfer {
+                logger.debug("transfer \(incomplete.id) incomplete: \(incomplete.receivedFragments)/\(incomplete.totalFragments) fragments")
+                core.transferIncomplete(incomplete.id, now: now)
+                perform(now: now)
+            }
+            let pacedDue = channel.pump(now: now)
+            now = WallClock.now()
+            let deadlines = [core.nextDeadline, pacedDue, now + reassemblyTimeout].compactMap { $0 }
+            let wait = max(.zero, deadlines.min()! - now)
+            if wait < .milliseconds(1) && pacedDue != nil {
+                WallClock.sleep(wait)
+                channel.receive(timeout: .zero, now: WallClock.now) { handle($0) }
+            } else {
+                channel.receive(timeout: wait, now: WallClock.now) { handle($0) }
+            }
+            statsBox.withLock { $0 = core.stats }
+        }
+    }
+
+    private func handle(_ inbound: Inbound) {
+        let now = WallClock.now()
+        core.handle(inbound, now: now)
+        perform(now: now)
+    }
+
+    private func drainCompletions(now: Instant) {
+        let completions = worker.drain()
+        guard !completions.isEmpty else { return }
+        for c in completions {
+            switch c {
+            case .stored(let token, let result): core.storeCompleted(token: token, result: result, now: now)
+            case .loaded(let token, let result): core.loadCompleted(token: token, result: result, now: now)
+            }
+        }
+        core.updateFreeBytes(UInt64(max(0, worker.store.freeBytes)))
+        perform(now: now)
+    }
+
+    /// Carries out the core's actions.
+    private func perform(now: Instant) {
+        for action in core.pollActions() {
+            switch action {
+            case .send(let out):
+                channel.send(out, now: now)
+            case .join(let group):
+                do { try transport.join(group) } catch { logger.warning("join \(group) failed: \(error)") }
+            case .leave(let group):
+                do { try transport.leave(group) } catch { logger.warning("leave \(group) failed: \(error)") }
+            case .store(let request):
+                worker.submitStore(request)
+            case .load(let request):
+                worker.submitLoad(request)
+            case .putCompleted, .getCompleted, .locateCompleted:
+                break
+            }
+        }
+    }
+}
+
+extension MessageType {
+    /// Whether this type carries chunk bytes on reserved bandwidth.
+    var isTransfer: Bool {
+        self == .rendezvousTransfer || self == .rendezvousTransferArbitraryChunkID
+    }
+}

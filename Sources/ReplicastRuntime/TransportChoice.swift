@@ -1,0 +1,34 @@
+import ReplicastTransport
+import ReplicastUDP
+import ReplicastVerbs
+import ReplicastWire
+
+/// Which transport a node or client uses.
+public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
+    /// The UDP fallback (default).
+    case udp
+    /// InfiniBand / RoCE UD queue pairs; `device` nil picks the first active device.
+    case verbs(device: String?, gidIndex: Int?)
+
+    public var description: String {
+        switch self {
+        case .udp: return "udp"
+        case .verbs(let d, _): return "verbs(\(d ?? "auto"))"
+        }
+    }
+
+    /// Opens the transport for a participant whose unicast port is `unicastPort` (0: any).
+    public func open(cluster: ClusterConfiguration, unicastPort: UInt16) throws -> any DatagramTransport {
+        switch self {
+        case .udp:
+            var c = UDPTransport.Configuration(multicastPort: cluster.table.port)
+            c.interface = cluster.interface
+            c.unicastPort = unicastPort
+            c.multicastTTL = cluster.multicastTTL
+            c.maxDatagramSize = cluster.maxDatagramSize
+            return try UDPTransport(c)
+        case .verbs(let device, let gidIndex):
+            return try VerbsTransportFactory.open(device: device, gidIndex: gidIndex)
+        }
+    }
+}

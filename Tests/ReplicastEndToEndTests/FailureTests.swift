@@ -1,0 +1,76 @@
+import Foundation
+import ReplicastCore
+import ReplicastRuntime
+import ReplicastTransport
+import ReplicastWire
+import Testing
+
+/// Faults over real UDP multicast: a corrupted fragment, a full store, a node stopped during
+/// a put, and a restart of every node.
+@Suite("Failures over UDP multicast", .serialized)
+struct FailureTests {
+    @Test("a corrupted fragment is NAKed, the put is retried and the data is correct")
+    func corruptedFragment() throws {
+        let cluster = try LocalTestCluster()
+        let inner = try TransportChoice.udp.open(cluster: cluster.configuration, unicastPort: 0)
+        let corrupting = CorruptingTransport(inner)
+        let client = try ReplicastClient(cluster: cluster.configuration, transport: corrupting)
+        let data = testBytes(1 << 20, seed: 21)
+        let receipt = try client.putChunk(Payload(copying: data))
+        #expect(corrupting.corrupted == 1)
+        #expect(receipt.attempts >= 2)
+        #expect(receipt.storedOn.count + receipt.alreadyStored.count >= 3)
+        let naks = cluster.nodes.values.map(\.stats.naks).reduce(0, +)
+        #expect(naks >= 1)
+        let back = try client.getChunk(.content(receipt.contentHash))
+        #expect(back.payload.bytes == data)
+    }
+
+    @Test("a full store answers Not Now and the chunks are placed elsewhere")
+    func fullStore() throws {
+        let cluster = try LocalTestCluster(quotas: [1: 256 << 10, 2: 256 << 10])
+        let client = try cluster.client()
+        let file = try temporaryFile(testBytes(4 << 20, seed: 31), in: cluster.directory, name: "full")
+        let put = try client.putObject(path: file, bucket: "b", key: "full")
+        for p in put.placements {
+            #expect(p.servers.count >= 3)
+            #expect(!p.servers.contains(NodeID(1)) && !p.servers.contains(NodeID(2)))
+        }
+        #expect(cluster.nodes[NodeID(1)]!.stats.notNow > 0)
+        let out = cluster.directory + "/full.out"
+        _ = try client.getObject(bucket: "b", key: "full", output: out)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: file)))
+    }
+
+    @Test("a node stopped during a put: the put still reaches 3 replicas, the object reads back")
+    func nodeStoppedDuringPut() throws {
+        let cluster = try LocalTestCluster()
+        let client = try cluster.client()
+        let data = testBytes(24 << 20, seed: 41)
+        let file = try temporaryFile(data, in: cluster.directory, name: "kill")
+        let victim = NodeID(2)
+        let stopper = Thread { usleep(30_000); cluster.stop(victim) }
+        stopper.start()
+        let put = try client.putObject(path: file, bucket: "b", key: "kill")
+        for p in put.placements { #expect(p.servers.count >= 3) }
+        #expect(eventually { cluster.nodes[victim] == nil })
+        let out = cluster.directory + "/kill.out"
+        _ = try client.getObject(bucket: "b", key: "kill", output: out)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(data))
+    }
+
+    @Test("after a restart of every node, every acknowledged object is readable")
+    func restartAll() throws {
+        let cluster = try LocalTestCluster()
+        let client = try cluster.client()
+        let data = testBytes(3 << 20, seed: 51)
+        let file = try temporaryFile(data, in: cluster.directory, name: "r")
+        _ = try client.putObject(path: file, bucket: "b", key: "r", consensus: .cluster)
+        cluster.stopAll()
+        for s in cluster.configuration.servers { try cluster.start(NodeID(s.id)) }
+        let fresh = try cluster.client()
+        let out = cluster.directory + "/r.out"
+        _ = try fresh.getObject(bucket: "b", key: "r", output: out)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(data))
+    }
+}
