@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The test suite: installs what it needs, then runs
+#   1. every Swift Testing suite on the host (UDP multicast on loopback; verbs tests skip),
+#   2. the wire-decoder fuzzer for a bounded time,
+#   3. the soft-RoCE suite inside a VM (Deploy/softroce.sh), where the verbs tests must run.
+# Exits non-zero if any part fails.  SKIP_SOFTROCE=1 / FUZZ_SECONDS=N adjust it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+Deploy/install-deps.sh || exit 1
+export PATH=/opt/swift/usr/bin:$PATH
+fuzz_seconds=${FUZZ_SECONDS:-60}
+status=0
+results=()
+
+step() {
+    local name=$1; shift
+    echo "=== $name"
+    local start=$SECONDS
+    if "$@"; then
+        results+=("ok    $name ($((SECONDS - start)) s)")
+    else
+        results+=("FAIL  $name ($((SECONDS - start)) s)")
+        status=1
+    fi
+}
+
+step "build" swift build --build-tests
+step "swift test (host)" swift test --skip-build
+step "fuzz wire decoder (${fuzz_seconds} s)" Fuzz/run.sh "$fuzz_seconds"
+if [ "${SKIP_SOFTROCE:-0}" != 1 ]; then
+    step "soft-RoCE suite (VM)" Deploy/softroce.sh
+fi
+
+echo "=== summary"
+printf '%s\n' "${results[@]}"
+passed=$(printf '%s\n' "${results[@]}" | grep -c '^ok') || true
+failed=$(printf '%s\n' "${results[@]}" | grep -c '^FAIL') || true
+echo "$passed passed, $failed failed"
+exit $status
