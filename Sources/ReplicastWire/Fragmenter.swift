@@ -20,6 +20,8 @@ public struct Fragmenter: Sendable {
     public let messageLength: Int
     /// Message bytes carried by every fragment but the last.
     public let stride: Int
+    /// Bytes of encoded metadata (all in fragment 0).
+    public var metadataLength: Int { metadata.count }
 
     private let header: DatagramHeader
     private let metadata: [UInt8]
