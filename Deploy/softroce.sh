@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Soft-RoCE harness: boots Debian's kernel once in qemu (TCG) with the host's filesystem as
+# root (virtme-ng), brings up an rxe device over a veth pair inside the VM, and runs a
+# command there with REPLICAST_SOFTROCE=1 set. The host kernel has no RDMA; see
+# shared/SOFT-ROCE.md for why the VM is needed and why it runs without KVM.
+#
+#   Deploy/softroce.sh              build the tests on the host, run the verbs suite in the VM
+#   Deploy/softroce.sh bench        perftest ib_send_bw (UD, 4 KiB) on rxe0, server and client
+#   Deploy/softroce.sh exec CMD...  run CMD inside the VM with rxe0 up
+#
+# Everything the harness needs is installed on first use (apt-get, pip). The network inside
+# the VM is a veth pair (v0 10.9.0.1/24, v0p) that exists only in the VM; the VM has no
+# other network device, so nothing reaches the host's interfaces.
+# The exit status is the command's, carried back through a file in the shared tree.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="$REPO/.build/softroce"
+VM_MEMORY="${SOFTROCE_MEMORY:-2G}"
+VM_CPUS="${SOFTROCE_CPUS:-2}"
+VM_TIMEOUT="${SOFTROCE_TIMEOUT:-1500}"   # seconds for the whole VM run (boot to power-off)
+
+APT_PACKAGES=(
+    qemu-system-x86 linux-image-amd64 rdma-core ibverbs-providers ibverbs-utils
+    rdmacm-utils perftest libibverbs-dev librdmacm-dev busybox-static cpio iproute2 kmod
+)
+
+phase_start=0
+phase() { phase_start=$SECONDS; echo "softroce: == $* =="; }
+phase_done() { echo "softroce: -- $1 took $((SECONDS - phase_start)) s"; }
+
+usage() {
+    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 2
+}
+
+install_dependencies() {
+    phase "dependencies"
+    local missing=()
+    for p in "${APT_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if ((${#missing[@]})); then
+        echo "softroce: apt-get install ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        if ! apt-get install -y --no-install-recommends "${missing[@]}" >"$STATE/apt.log" 2>&1; then
+            apt-get update >>"$STATE/apt.log" 2>&1
+            apt-get install -y --no-install-recommends "${missing[@]}" >>"$STATE/apt.log" 2>&1 \
+                || { tail -20 "$STATE/apt.log"; echo "softroce: apt-get failed" >&2; exit 1; }
+        fi
+    fi
+    if ! command -v vng >/dev/null; then
+        echo "softroce: pip install virtme-ng"
+        python3 -m pip install --quiet virtme-ng >"$STATE/pip.log" 2>&1 \
+            || python3 -m pip install --quiet --break-system-packages virtme-ng >>"$STATE/pip.log" 2>&1 \
+            || { tail -20 "$STATE/pip.log"; echo "softroce: pip install virtme-ng failed" >&2; exit 1; }
+        hash -r
+        command -v vng >/dev/null || { echo "softroce: vng not on PATH after pip install" >&2; exit 1; }
+    fi
+    phase_done "dependencies"
+}
+
+newest_kernel() {
+    local k
+    k="$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)"
+    [[ -n "$k" ]] || { echo "softroce: no /boot/vmlinuz-* (linux-image-amd64 missing?)" >&2; exit 1; }
+    echo "$k"
+}
+
+build_tests() {
+    phase "swift build --build-tests (host)"
+    (cd "$REPO" && swift build --build-tests)
+    phase_done "host build"
+}
+
+# Writes the script the VM runs: rxe bring-up, then the command, then its status to a file.
+write_guest_script() {
+    local guest="$STATE/guest.sh"
+    {
+        echo '#!/bin/bash'
+        echo 'set -u'
+        printf 'STATUS=%q\n' "$STATE/status"
+        printf 'cd %q\n' "$REPO"
+        cat <<'EOF'
+t0=$(date +%s)
+export PATH=/opt/swift/usr/bin:$PATH
+fail() { echo "softroce(vm): $*" >&2; echo 125 >"$STATUS"; exit 125; }
+modprobe rdma_rxe || fail "modprobe rdma_rxe failed"
+ip link add v0 type veth peer name v0p || fail "veth"
+ip link set v0 mtu 9000; ip link set v0p mtu 9000
+ip addr add 10.9.0.1/24 dev v0
+ip link set v0 up; ip link set v0p up; ip link set lo up
+rdma link add rxe0 type rxe netdev v0 || fail "rdma link add failed"
+for _ in $(seq 1 300); do
+    ibv_devinfo -d rxe0 2>/dev/null | grep -q PORT_ACTIVE && break
+    sleep 0.1
+done
+ibv_devinfo -d rxe0 2>/dev/null | grep -q PORT_ACTIVE || { ibv_devinfo -d rxe0; fail "rxe0 port not ACTIVE"; }
+echo "softroce(vm): rxe0 ACTIVE ($(ibv_devinfo -d rxe0 | grep -o 'active_mtu:.*' | tr -s '\t ' ' ')) after $(( $(date +%s) - t0 )) s"
+export REPLICAST_SOFTROCE=1
+EOF
+        printf '%q ' "$@"
+        echo
+        echo 'rc=$?'
+        echo 'echo "$rc" >"$STATUS"; sync'
+        echo 'echo "softroce(vm): command exited $rc after $(( $(date +%s) - t0 )) s in the VM"'
+        echo 'exit "$rc"'
+    } >"$guest"
+    chmod +x "$guest"
+    echo "$guest"
+}
+
+run_in_vm() {
+    local kernel guest rc
+    kernel="$(newest_kernel)"
+    guest="$(write_guest_script "$@")"
+    rm -f "$STATE/status"
+    phase "VM run on $(basename "$kernel"): $*"
+    set +e
+    (cd "$REPO" && timeout --kill-after=10 "$VM_TIMEOUT" vng --run "$kernel" --disable-kvm \
+        --memory "$VM_MEMORY" --cpus "$VM_CPUS" --rw --exec "$guest" </dev/null)
+    rc=$?
+    set -e
+    phase_done "VM run"
+    if [[ -s "$STATE/status" ]]; then
+        rc="$(cat "$STATE/status")"
+    else
+        echo "softroce: the VM left no exit status (vng exited $rc)" >&2
+        rc=124
+    fi
+    echo "softroce: exit status $rc"
+    return "$rc"
+}
+
+# The bench command inside the VM: server and client of perftest on the same device.
+bench_command() {
+    cat <<'EOF'
+ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 >/tmp/ib_send_bw.server 2>&1 &
+server=$!
+sleep 2
+ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 127.0.0.1; rc=$?
+wait $server; src=$?
+echo "--- server side"; cat /tmp/ib_send_bw.server
+[ $rc -eq 0 ] && [ $src -eq 0 ]
+EOF
+}
+
+main() {
+    local started=$SECONDS
+    mkdir -p "$STATE"
+    local mode="${1:-test}"
+    [[ $# -gt 0 ]] && shift
+    case "$mode" in
+        test)
+            install_dependencies
+            build_tests
+            local bundle="$REPO/.build/debug/replicastPackageTests.xctest"
+            [[ -x "$bundle" ]] || { echo "softroce: no test bundle at $bundle" >&2; exit 1; }
+            run_in_vm "$bundle" --testing-library swift-testing --filter ReplicastVerbsTests \
+                || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
+            ;;
+        bench)
+            install_dependencies
+            run_in_vm bash -c "$(bench_command)" \
+                || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
+            ;;
+        exec)
+            [[ $# -gt 0 ]] || usage
+            install_dependencies
+            run_in_vm "$@" || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
+            ;;
+        -h|--help|help) usage ;;
+        *) usage ;;
+    esac
+    echo "softroce: total $((SECONDS - started)) s"
+}
+
+main "$@"

@@ -1,1 +1,0 @@
-// ReplicastVerbs: filled in by its owner

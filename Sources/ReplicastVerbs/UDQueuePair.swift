@@ -1,0 +1,64 @@
+#if canImport(CIBVerbs)
+import CIBVerbs
+import SystemPackage
+
+/// An unreliable-datagram queue pair made through an rdma_cm id (`rdma_create_qp`), which
+/// also moves it to ready-to-send with the rdma_cm Q_Key. Destroyed (`rdma_destroy_qp`)
+/// when the value is dropped; the id must outlive it.
+public struct UDQueuePair: ~Copyable {
+    public let raw: UnsafeMutablePointer<ibv_qp>
+    private let id: UnsafeMutablePointer<rdma_cm_id>
+    /// The capabilities the device granted (at least those asked for).
+    public let capabilities: ibv_qp_cap
+
+    /// Creates the queue pair of `id`. Sends take up to two scatter/gather entries (head
+    /// and body); receives one. `maxInlineData` is lowered to 0 if the device refuses it.
+    public init(
+        id: borrowing CMId, pd: borrowing ProtectionDomain,
+        sendQueue: borrowing CompletionQueue, receiveQueue: borrowing CompletionQueue,
+        sendDepth: Int, receiveDepth: Int, maxInlineData: Int
+    ) throws(VerbsError) {
+        var attr = ibv_qp_init_attr()
+        attr.qp_type = IBV_QPT_UD
+        attr.send_cq = sendQueue.raw
+        attr.recv_cq = receiveQueue.raw
+        attr.sq_sig_all = 0
+        attr.cap.max_send_wr = UInt32(sendDepth)
+        attr.cap.max_recv_wr = UInt32(receiveDepth)
+        attr.cap.max_send_sge = 2
+        attr.cap.max_recv_sge = 1
+        attr.cap.max_inline_data = UInt32(maxInlineData)
+        if rdma_create_qp(id.raw, pd.raw, &attr) != 0 {
+            guard maxInlineData > 0 else { throw .last("rdma_create_qp") }
+            attr.cap.max_inline_data = 0
+            guard rdma_create_qp(id.raw, pd.raw, &attr) == 0 else { throw .last("rdma_create_qp") }
+        }
+        guard let qp = id.raw.pointee.qp else { throw VerbsError("rdma_create_qp", .operationNotSupportedByDevice) }
+        self.raw = qp
+        self.id = id.raw
+        self.capabilities = attr.cap
+    }
+
+    deinit { rdma_destroy_qp(id) }
+
+    /// The queue pair number peers address.
+    public var number: UInt32 { raw.pointee.qp_num }
+
+    /// Posts a chain of send work requests; on failure, `failed` is the first not posted.
+    @inline(__always)
+    public func post(
+        sends first: UnsafeMutablePointer<ibv_send_wr>,
+        failed: inout UnsafeMutablePointer<ibv_send_wr>?
+    ) -> Int32 {
+        ibv_post_send(raw, first, &failed)
+    }
+
+    /// Posts a chain of receive work requests.
+    @inline(__always)
+    public func post(receives first: UnsafeMutablePointer<ibv_recv_wr>) throws(VerbsError) {
+        var failed: UnsafeMutablePointer<ibv_recv_wr>? = nil
+        let rc = ibv_post_recv(raw, first, &failed)
+        guard rc == 0 else { throw .returned("ibv_post_recv", rc) }
+    }
+}
+#endif

@@ -1,0 +1,35 @@
+/// How a `VerbsTransport` picks its device and sizes its queues.
+public struct VerbsConfiguration: Sendable {
+    /// The verbs device, e.g. `rxe0`; nil picks the first device with an active port.
+    public var deviceName: String?
+    /// The port (1-based); nil picks the device's first active port.
+    public var port: UInt8?
+    /// The source GID index; nil picks the port's first IPv4-mapped (RoCE v2) GID.
+    public var gidIndex: Int32?
+    /// The local IPv4 address (host order) the rdma_cm id binds to; nil takes it from the GID.
+    public var localIPv4: UInt32?
+    /// Receive work requests kept posted (each one slot of path MTU + 40 bytes).
+    public var receiveDepth: Int = 512
+    /// Send work requests in flight at most (each one slot of path MTU bytes for heads).
+    public var sendDepth: Int = 256
+    /// Every `signalInterval`-th send (and the last of each `send` call) asks for a completion.
+    public var signalInterval: Int = 16
+    /// Datagrams up to this size are posted inline when the device allows it.
+    public var maxInlineData: Int = 128
+    /// Completions taken per `ibv_poll_cq` call; received slots are reposted per such batch.
+    public var pollBatch: Int = 32
+    /// How long `receive` busy-polls before it arms the completion queue and sleeps.
+    public var busyPoll: Duration = .microseconds(50)
+    /// How long `join` waits for the multicast join to complete.
+    public var joinTimeout: Duration = .seconds(5)
+    /// How long `send` waits for send-queue space, or `leave` for sends in flight.
+    public var sendStallTimeout: Duration = .seconds(2)
+    /// Address handles cached for unicast peers at most.
+    public var maxPeerAddressHandles: Int = 4096
+    /// Caps `maxDatagramSize` below the path MTU (nil: the path MTU).
+    public var maxDatagramSize: Int?
+
+    public init(deviceName: String? = nil) {
+        self.deviceName = deviceName
+    }
+}

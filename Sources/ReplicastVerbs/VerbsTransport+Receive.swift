@@ -1,0 +1,138 @@
+#if canImport(CIBVerbs)
+import CIBVerbs
+import SystemPackage
+import CVerbsShim
+import ReplicastTransport
+import ReplicastWire
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension VerbsTransport {
+    /// Hands received datagrams to `handler` (their bytes, after the GRH, lie in the receive
+    /// slab until the handler returns). Busy-polls for `configuration.busyPoll`, then arms the
+    /// completion queue and sleeps on its channel and the wake eventfd until `timeout`.
+    public func receive(
+        timeout: Duration?, _ handler: (ReceivedDatagram) -> Void
+    ) throws(TransportError) -> Int {
+        try ensureOpen("receive")
+        counters.receiveCalls += 1
+        var received = try pollReceives(handler)
+        if received > 0 || timeout == .zero { return received }
+        if consumeWake() { return 0 }
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        let deadline = timeout.map { start + $0 }
+        let spinEnd = start + min(configuration.busyPoll, timeout ?? configuration.busyPoll)
+        var spins = 0
+        while true {
+            received = try pollReceives(handler)
+            if received > 0 { return received }
+            spins += 1
+            if spins & 63 == 0, clock.now >= spinEnd { break }
+            cvs_cpu_relax()
+        }
+
+        while true {
+            do {
+                try receiveQueue!.requestNotification()
+            } catch {
+                throw error.transportError
+            }
+            received = try pollReceives(handler)  // what arrived before the queue was armed
+            if received > 0 { return received }
+            var waitMilliseconds: Int32 = -1
+            if let deadline {
+                let left = clock.now.duration(to: deadline)
+                guard left > .zero else { return 0 }
+                waitMilliseconds = Int32(clamping: left.roundedUpMilliseconds)
+            }
+            var fds = (
+                pollfd(fd: completionFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+            )
+            let ready = withUnsafeMutablePointer(to: &fds) {
+                $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, waitMilliseconds) }
+            }
+            if ready < 0, Errno.last != .interrupted {
+                throw VerbsError.last("poll").transportError
+            }
+            if fds.0.revents != 0 { completionChannel!.drainEvents() }
+            received = try pollReceives(handler)
+            if received > 0 { return received }
+            if fds.1.revents != 0, consumeWake() { return 0 }
+        }
+    }
+
+    /// Clears a pending `wake()`; true if there was one.
+    private func consumeWake() -> Bool {
+        var count: UInt64 = 0
+        return Glibc.read(wakeFD, &count, 8) == 8
+    }
+
+    /// Polls the receive completion queue in batches until it is empty, handing each
+    /// datagram to `handler` and reposting its slot after each batch.
+    private func pollReceives(_ handler: (ReceivedDatagram) -> Void) throws(TransportError) -> Int {
+        var total = 0
+        while true {
+            let n = Int(ibv_poll_cq(receiveCQ, Int32(completions.count), completions.baseAddress))
+            guard n >= 0 else { throw TransportError("ibv_poll_cq", reason: "receive completion queue failed") }
+            if n == 0 { return total }
+            for i in 0..<n {
+                let wc = completions[i]
+                let slot = Int32(truncatingIfNeeded: wc.wr_id)
+                if wc.status == IBV_WC_WR_FLUSH_ERR { continue }  // the queue pair is going down
+                pendingReposts.append(slot)
+                guard wc.status == IBV_WC_SUCCESS else {
+                    if wc.status == IBV_WC_LOC_LEN_ERR { counters.truncatedReceives += 1 }
+                    continue
+                }
+                let length = Int(wc.byte_len) - Self.grhSize
+                guard length >= 0 else { counters.truncatedReceives += 1; continue }
+                let slotBase = UnsafeRawPointer(receiveBase + Int(slot) * receiveSlotSize)
+                let source = Endpoint(
+                    address: Self.sourceGID(grh: slotBase, hasGRH: wc.wc_flags & IBV_WC_GRH.rawValue != 0).words,
+                    selector: wc.src_qp)
+                handler(ReceivedDatagram(
+                    bytes: UnsafeRawBufferPointer(start: slotBase + Self.grhSize, count: length), source: source))
+                counters.datagramsReceived += 1
+                counters.bytesReceived += UInt64(length)
+                total += 1
+            }
+            try repostReceives()
+        }
+    }
+
+    /// Posts the pending receive slots as one chain of work requests.
+    func repostReceives() throws(TransportError) {
+        let count = pendingReposts.count
+        guard count > 0 else { return }
+        for (n, slot) in pendingReposts.enumerated() {
+            let sge = receiveSGEs + n
+            sge.pointee = ibv_sge(
+                addr: UInt64(UInt(bitPattern: receiveBase + Int(slot) * receiveSlotSize)),
+                length: UInt32(receiveSlotSize), lkey: receiveLKey)
+            let wr = receiveRequests + n
+            wr.pointee = ibv_recv_wr(wr_id: UInt64(slot), next: n + 1 < count ? wr + 1 : nil, sg_list: sge, num_sge: 1)
+        }
+        pendingReposts.removeAll(keepingCapacity: true)
+        var failed: UnsafeMutablePointer<ibv_recv_wr>? = nil
+        let rc = ibv_post_recv(qp, receiveRequests, &failed)
+        guard rc == 0 else { throw VerbsError.returned("ibv_post_recv", rc).transportError }
+    }
+
+    /// The sender's GID from the 40 bytes before a UD datagram: a GRH (IPv6, RoCE v2 over
+    /// IPv6 and InfiniBand) holds it at offset 8; for RoCE v2 over IPv4 the IPv4 header fills
+    /// the last 20 bytes and the source address is at offset 32.
+    static func sourceGID(grh: UnsafeRawPointer, hasGRH: Bool) -> GID {
+        guard hasGRH else { return GID(words: (0, 0)) }
+        let version = grh.load(as: UInt8.self) >> 4
+        if version == 6 { return GID(bytes: grh + 8) }
+        let source = UInt32(bigEndian: grh.loadUnaligned(fromByteOffset: 32, as: UInt32.self))
+        return GID(ipv4: source)
+    }
+}
+#endif

@@ -1,0 +1,288 @@
+import ReplicastTransport
+import ReplicastWire
+
+#if canImport(CIBVerbs)
+import CIBVerbs
+import SystemPackage
+import CVerbsShim
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The verbs transport: one UD queue pair made through an rdma_cm id, multicast through
+/// `rdma_join_multicast` (as librdmacm's `mckey`), unicast to a peer's GID and QPN.
+///
+/// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id
+///   bound to the local IP, protection domain, completion channel, receive and send
+///   completion queues, queue pair, receive and send slabs; address handles as groups are
+///   joined and peers addressed.
+/// - rdma_cm control events are handled synchronously, on the calling thread: `join` posts
+///   the join and waits for RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the id's own event
+///   channel; `leave` (`rdma_leave_multicast`) produces no event. No extra thread runs.
+/// - Receive: a registered slab of `receiveDepth` slots of path MTU + 40 bytes (the GRH);
+///   slots are reposted per polled batch. `receive` busy-polls for `busyPoll`, then arms the
+///   completion queue and sleeps in poll(2) on the completion channel and an eventfd
+///   (`wake()`), so an idle transport uses no CPU.
+/// - Send: heads are copied into a registered send slab (or posted inline when the whole
+///   datagram fits `max_inline_data`); a body in a buffer from `allocate(count:)` is a second
+///   scatter/gather entry in its own memory region, any other body is copied next to the head.
+///   Every `signalInterval`-th send and the last of each call are signalled.
+///
+/// Driven by one thread; only `wake()` may be called from others.
+public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
+    /// The multicast QPN and the Q_Key rdma_cm gives UDP-port-space queue pairs.
+    static let multicastQPN: UInt32 = 0xFF_FFFF
+    static let udpQKey: UInt32 = 0x0123_4567
+    /// Bytes of the GRH (or the RoCE v2 IPv4 header in its last 20) before each received datagram.
+    static let grhSize = 40
+    /// Largest buffer `allocate(count:)` registers.
+    public static let maxAllocation = 1 << 30
+
+    public let configuration: VerbsConfiguration
+    /// The device and port in use, e.g. `rxe0` port 1.
+    public let deviceName: String
+    public let portNumber: UInt8
+    /// The path MTU of the port (`active_mtu`), the size of each receive slot's payload.
+    public let pathMTU: Int
+    public let maxDatagramSize: Int
+    public let localEndpoint: Endpoint
+    /// The local GID and the index it has in the port's table.
+    public let localGID: GID
+    public let gidIndex: Int32
+    /// The IPv4 address (host order) the rdma_cm id is bound to.
+    public let localIPv4: UInt32
+    /// Data sent inline at most (0: none), as the device granted.
+    public let maxInlineData: Int
+    public internal(set) var counters = TransportCounters()
+
+    // Owned verbs objects, in setup order; `close()` drops them in reverse.
+    var events: CMEventChannel?
+    var cmId: CMId?
+    var domain: SharedDomain?
+    var completionChannel: CompletionChannel?
+    var receiveQueue: CompletionQueue?
+    var sendQueue: CompletionQueue?
+    var queuePair: UDQueuePair?
+    var receiveSlab: RegisteredMemory?
+    var sendSlab: RegisteredMemory?
+    var groups: [UInt32: JoinedGroup] = [:]
+    var unjoinedGroupHandles: [UInt32: SharedAddressHandle] = [:]
+    var peerHandles: [GID: SharedAddressHandle] = [:]
+
+    // Raw pointers for the data path, valid until `close()`.
+    let qp: UnsafeMutablePointer<ibv_qp>
+    let receiveCQ: UnsafeMutablePointer<ibv_cq>
+    let sendCQ: UnsafeMutablePointer<ibv_cq>
+    let completionFD: Int32
+    let receiveSlotSize: Int
+    let receiveBase: UnsafeMutableRawPointer
+    let receiveLKey: UInt32
+    let sendBase: UnsafeMutableRawPointer
+    let sendLKey: UInt32
+
+    // Preallocated work requests, scatter/gather lists and completions.
+    let receiveRequests: UnsafeMutablePointer<ibv_recv_wr>
+    let receiveSGEs: UnsafeMutablePointer<ibv_sge>
+    let sendRequests: UnsafeMutablePointer<ibv_send_wr>
+    let sendSGEs: UnsafeMutablePointer<ibv_sge>
+    let sendChainCapacity = 64
+    let completions: UnsafeMutableBufferPointer<ibv_wc>
+    /// Receive slots consumed and not yet reposted.
+    var pendingReposts: [Int32]
+
+    /// Send sequence numbers: posted so far, and completed so far (all before `sendsCompleted`).
+    var sendsPosted: UInt64 = 0
+    var sendsCompleted: UInt64 = 0
+    /// Body buffers kept alive while the send slot using them is in flight.
+    var retainedBodies: [PayloadBuffer?]
+    /// Buffers from `allocate(count:)`, by identity: their memory region's lkey.
+    var registeredBodies: [ObjectIdentifier: RegisteredBody] = [:]
+    var registeredBodiesSweepAt = 64
+
+    let wakeFD: Int32
+    var isClosed = false
+
+    /// Opens the configured (or first active) device, binds an rdma_cm id to its IP, and
+    /// creates the queue pair, queues and slabs. Throws "no RDMA device found" when the
+    /// machine has no verbs device.
+    public init(configuration: VerbsConfiguration = VerbsConfiguration()) throws(TransportError) {
+        self.configuration = configuration
+        guard configuration.receiveDepth > 0, configuration.sendDepth >= 2,
+            configuration.signalInterval > 0, configuration.pollBatch > 0
+        else { throw TransportError("configure verbs transport", reason: "queue depths and batch sizes must be positive") }
+
+        let port = try Self.selectPort(configuration)
+        deviceName = port.device
+        localGID = port.gid
+        gidIndex = port.gidIndex
+        localIPv4 = port.ipv4
+        pathMTU = port.mtu
+        maxDatagramSize = min(port.mtu, configuration.maxDatagramSize ?? port.mtu)
+        receiveSlotSize = port.mtu + Self.grhSize
+
+        do {
+            let events = try CMEventChannel()
+            let cmId = try CMId(channel: events)
+            try cmId.bind(ipv4: port.ipv4)
+            guard let context = cmId.context else {
+                throw VerbsError("rdma_bind_addr (address not on an RDMA device)", .operationNotSupportedByDevice)
+            }
+            portNumber = cmId.portNumber
+            let domain = try SharedDomain(context: context)
+            let completionChannel = try CompletionChannel(context: context)
+            let receiveQueue = try CompletionQueue(
+                context: context, capacity: configuration.receiveDepth, channel: completionChannel.raw)
+            let sendQueue = try CompletionQueue(context: context, capacity: configuration.sendDepth, channel: nil)
+            let queuePair = try UDQueuePair(
+                id: cmId, pd: domain.pd, sendQueue: sendQueue, receiveQueue: receiveQueue,
+                sendDepth: configuration.sendDepth, receiveDepth: configuration.receiveDepth,
+                maxInlineData: configuration.maxInlineData)
+            let receiveSlab = try RegisteredMemory(domain: domain, count: configuration.receiveDepth * receiveSlotSize)
+            let sendSlab = try RegisteredMemory(domain: domain, count: configuration.sendDepth * port.mtu)
+
+            qp = queuePair.raw
+            receiveCQ = receiveQueue.raw
+            sendCQ = sendQueue.raw
+            completionFD = completionChannel.fileDescriptor
+            maxInlineData = Int(queuePair.capabilities.max_inline_data)
+            localEndpoint = Endpoint(address: port.gid.words, selector: queuePair.number)
+            receiveBase = receiveSlab.bytes.baseAddress!
+            receiveLKey = receiveSlab.lkey
+            sendBase = sendSlab.bytes.baseAddress!
+            sendLKey = sendSlab.lkey
+
+            self.events = consume events
+            self.cmId = consume cmId
+            self.domain = domain
+            self.completionChannel = consume completionChannel
+            self.receiveQueue = consume receiveQueue
+            self.sendQueue = consume sendQueue
+            self.queuePair = consume queuePair
+            self.receiveSlab = receiveSlab
+            self.sendSlab = sendSlab
+        } catch {
+            throw error.transportError
+        }
+
+        let wakeFD = cvs_eventfd()
+        guard wakeFD >= 0 else { throw VerbsError.last("eventfd").transportError }
+        self.wakeFD = wakeFD
+
+        receiveRequests = .allocate(capacity: configuration.receiveDepth)
+        receiveSGEs = .allocate(capacity: configuration.receiveDepth)
+        sendRequests = .allocate(capacity: sendChainCapacity)
+        sendSGEs = .allocate(capacity: 2 * sendChainCapacity)
+        completions = .allocate(capacity: configuration.pollBatch)
+        pendingReposts = []
+        pendingReposts.reserveCapacity(configuration.receiveDepth)
+        retainedBodies = Array(repeating: nil, count: configuration.sendDepth)
+
+        pendingReposts.append(contentsOf: (0..<Int32(configuration.receiveDepth)))
+        do {
+            try repostReceives()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    deinit {
+        close()
+        Glibc.close(wakeFD)
+        receiveRequests.deallocate()
+        receiveSGEs.deallocate()
+        sendRequests.deallocate()
+        sendSGEs.deallocate()
+        completions.deallocate()
+    }
+
+    /// Pins the calling thread to CPU core `core` (for the thread that drives a transport).
+    public static func pinCurrentThread(toCore core: Int) throws(TransportError) {
+        let rc = cvs_pin_current_thread(Int32(clamping: core))
+        guard rc == 0 else { throw VerbsError.returned("pthread_setaffinity_np", rc).transportError }
+    }
+
+    /// Names of the verbs devices on this machine (empty without RDMA support).
+    public static func deviceNames() -> [String] { DeviceContext.deviceNames() }
+
+    public func wake() {
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+    }
+
+    /// Leaves every group, waits for sends in flight, and destroys the verbs objects in the
+    /// reverse of their setup order. Buffers from `allocate(count:)` stay valid; their
+    /// protection domain goes with the last of them.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        try? quiesceSends()
+        for ip in groups.keys { try? cmId?.leaveMulticast(ipv4: ip) }
+        groups.removeAll()
+        unjoinedGroupHandles.removeAll()
+        peerHandles.removeAll()
+        for i in retainedBodies.indices { retainedBodies[i] = nil }
+        queuePair = nil
+        sendQueue = nil
+        receiveQueue = nil
+        completionChannel = nil
+        sendSlab = nil
+        receiveSlab = nil
+        domain = nil
+        cmId = nil
+        events = nil
+    }
+
+    func ensureOpen(_ operation: String) throws(TransportError) {
+        if isClosed { throw TransportError(operation, reason: "transport closed") }
+    }
+}
+
+/// A group this transport joined: the address handle, QPN and Q_Key from the join event.
+final class JoinedGroup {
+    let handle: AddressHandle
+    let qkey: UInt32
+    let qpn: UInt32
+
+    init(handle: consuming AddressHandle, qkey: UInt32, qpn: UInt32) {
+        self.handle = handle
+        self.qkey = qkey
+        self.qpn = qpn
+    }
+}
+
+/// An address handle kept in a cache.
+final class SharedAddressHandle {
+    let handle: AddressHandle
+    init(_ handle: consuming AddressHandle) { self.handle = handle }
+}
+
+/// A buffer from `allocate(count:)`, known by identity; weak so a freed buffer's identity,
+/// if reused, is not taken for registered memory.
+struct RegisteredBody {
+    weak var buffer: PayloadBuffer?
+    let lkey: UInt32
+}
+
+extension Error {
+    /// A `VerbsError` or `TransportError` thrown in setup, as a transport error.
+    var transportError: TransportError {
+        if let e = self as? TransportError { return e }
+        if let e = self as? VerbsError { return e.transportError }
+        return TransportError("verbs", reason: "\(self)")
+    }
+}
+
+#else
+
+/// The verbs transport needs libibverbs and librdmacm (Linux). Elsewhere it cannot be made.
+public final class VerbsTransport {
+    public init(configuration: VerbsConfiguration = VerbsConfiguration()) throws(TransportError) {
+        throw TransportError("open verbs device", reason: "no RDMA device found (verbs are Linux only)")
+    }
+
+    public static func deviceNames() -> [String] { [] }
+}
+#endif
