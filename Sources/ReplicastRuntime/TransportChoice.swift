@@ -28,7 +28,10 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
             c.maxDatagramSize = cluster.maxDatagramSize
             return try UDPTransport(c)
         case .verbs(let device, let gidIndex):
-            return try VerbsTransportFactory.open(device: device, gidIndex: gidIndex)
+            var c = VerbsConfiguration(deviceName: device)
+            c.gidIndex = gidIndex.map { Int32($0) }
+            c.maxDatagramSize = cluster.maxDatagramSize
+            return try VerbsTransport(configuration: c)
         }
     }
 }
