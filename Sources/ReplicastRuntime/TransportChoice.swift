@@ -25,12 +25,10 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
             c.interface = cluster.interface
             c.unicastPort = unicastPort
             c.multicastTTL = cluster.multicastTTL
-            c.maxDatagramSize = cluster.maxDatagramSize
             return try UDPTransport(c)
         case .verbs(let device, let gidIndex):
             var c = VerbsConfiguration(deviceName: device)
             c.gidIndex = gidIndex.map { Int32($0) }
-            c.maxDatagramSize = cluster.maxDatagramSize
             return try VerbsTransport(configuration: c)
         }
     }
