@@ -25,6 +25,7 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
             c.interface = cluster.interface
             c.unicastPort = unicastPort
             c.multicastTTL = cluster.multicastTTL
+            c.maxDatagramSize = cluster.maxDatagramSize
             return try UDPTransport(c)
         case .verbs(let device, let gidIndex):
             var c = VerbsConfiguration(deviceName: device)
