@@ -56,7 +56,8 @@ struct ReplicastNodeCommand: ParsableCommand {
             s.resume()
             return s
         }
-        if let readyFile { FileManager.default.createFile(atPath: readyFile, contents: Data("\(id)\n".utf8)) }
+        // The ready file holds the process id, so scripts and tests can signal this node.
+        if let readyFile { FileManager.default.createFile(atPath: readyFile, contents: Data("\(getpid())\n".utf8)) }
         node.run()
         withExtendedLifetime(sources) {}
     }
