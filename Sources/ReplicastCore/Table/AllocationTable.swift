@@ -57,8 +57,9 @@ public struct AllocationTable: Sendable {
             servers: sorted.count, k: configuration.k, minimum: configuration.minimumGroupSize)
         let associateCount = min(configuration.associatesPerRow, sorted.count - designatedCount)
 
+        let ids = sorted.map(\.id)
         var selector = RowSelector(
-            ids: sorted.map(\.id.rawValue), zoneOfServer: sorted.map { zoneNumber[$0.zone] ?? 0 },
+            ids: ids.map(\.rawValue), zoneOfServer: sorted.map { zoneNumber[$0.zone] ?? 0 },
             zoneCount: zoneNames.count, designatedCount: designatedCount, associateCount: associateCount)
         var rows: [TableRow] = []
         rows.reserveCapacity(Int(configuration.rowCount))
@@ -73,8 +74,8 @@ public struct AllocationTable: Sendable {
                 notification: plans.map { $0.notification.group(at: r, port: configuration.port) })
             rows.append(
                 TableRow(
-                    id: id, designated: selection.designated.map { sorted[$0].id },
-                    associates: selection.associates.map { sorted[$0].id }, addresses: addresses))
+                    id: id, designated: selection.designated.map { ids[$0] },
+                    associates: selection.associates.map { ids[$0] }, addresses: addresses))
         }
 
         var serverIndex: [NodeID: Int] = [:]
