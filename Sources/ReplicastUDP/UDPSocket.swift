@@ -17,11 +17,10 @@ struct UDPSocket {
     }
 
     /// Sets a socket option to `value`.
-    func setOption<Value>(
+    func setOption<Value: BitwiseCopyable>(
         _ level: Int32, _ option: Int32, to value: Value, _ name: @autoclosure () -> String
     ) throws(TransportError) {
-        var value = value
-        let rc = setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Value>.size))
+        let rc = withUnsafeBytes(of: value) { setsockopt(fd, level, option, $0.baseAddress, socklen_t($0.count)) }
         guard rc == 0 else { throw .system("setsockopt \(name())", errno: errno) }
     }
 
