@@ -31,8 +31,10 @@ extension UDPTransport {
         /// per second as plain `sendmmsg`.
         public var segmentationOffload: Bool = true
         /// Receives coalesced datagrams (UDP_GRO), where the kernel supports it; the receive
-        /// slots then grow to 64 KiB.
-        public var receiveOffload: Bool = false
+        /// slots then grow to 64 KiB (address space: pages are touched only as datagrams
+        /// fill them). With GSO senders on loopback it receives 2 to 4 times as many
+        /// datagrams per second.
+        public var receiveOffload: Bool = true
 
         /// A configuration with defaults for everything but the cluster's multicast port.
         public init(multicastPort: UInt16) {
