@@ -1,10 +1,6 @@
 import ReplicastTransport
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension TransportError {
     /// The failure of a system call made for `operation`, described by its `errno`.
     static func system(_ operation: String, errno code: Int32) -> TransportError {

@@ -17,11 +17,10 @@ struct UDPSocket {
     }
 
     /// Sets a socket option to `value`.
-    func setOption<Value>(
+    func setOption<Value: BitwiseCopyable>(
         _ level: Int32, _ option: Int32, to value: Value, _ name: @autoclosure () -> String
     ) throws(TransportError) {
-        var value = value
-        let rc = setsockopt(fd, level, option, &value, socklen_t(MemoryLayout<Value>.size))
+        let rc = withUnsafeBytes(of: value) { setsockopt(fd, level, option, $0.baseAddress, socklen_t($0.count)) }
         guard rc == 0 else { throw .system("setsockopt \(name())", errno: errno) }
     }
 
@@ -33,15 +32,14 @@ struct UDPSocket {
     }
 
     /// Sets a buffer size (SO_RCVBUF / SO_SNDBUF) to `bytes`, first with the privileged
-    /// variant that ignores the system maximum, and returns the size the kernel reports.
-    @discardableResult
-    func setBufferSize(_ bytes: Int, option: Int32, forcing forceOption: Int32) -> Int {
+    /// variant (`forceOption`) that ignores the system maximum; without the privilege the
+    /// kernel caps the size at net.core.rmem_max / wmem_max.
+    func setBufferSize(_ bytes: Int, option: Int32, forcing forceOption: Int32) {
         var value = Int32(clamping: bytes)
         let size = socklen_t(MemoryLayout<Int32>.size)
         if setsockopt(fd, SOL_SOCKET, forceOption, &value, size) != 0 {
             _ = setsockopt(fd, SOL_SOCKET, option, &value, size)
         }
-        return Int(intOption(SOL_SOCKET, option) ?? 0)
     }
 
     /// Binds to a host-order IPv4 address and port.

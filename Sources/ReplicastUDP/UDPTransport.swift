@@ -277,15 +277,33 @@ public final class UDPTransport: DatagramTransport {
         if pollSet[2].revents != 0 { wakeEvent.drain() }
         var delivered = 0
         let input = Int16(POLLIN) | Int16(POLLERR)
-        if pollSet[0].revents & input != 0 { delivered += try receiveBatch(from: unicast, handler) }
-        if pollSet[1].revents & input != 0 { delivered += try receiveBatch(from: multicast, handler) }
+        if pollSet[0].revents & input != 0 { delivered += try receiveBatches(from: unicast, handler) }
+        if pollSet[1].revents & input != 0 { delivered += try receiveBatches(from: multicast, handler) }
         return delivered
     }
 
-    /// Takes one `recvmmsg` batch from `socket` and hands its datagrams to `handler`.
-    private func receiveBatch(
+    /// `recvmmsg` calls per socket and `receive` while they keep filling the slab: saves
+    /// `poll` calls under load without starving the other socket.
+    static let receiveRounds = 4
+
+    /// Takes up to `receiveRounds` batches from `socket`, handing their datagrams to `handler`.
+    private func receiveBatches(
         from socket: UDPSocket, _ handler: (ReceivedDatagram) -> Void
     ) throws(TransportError) -> Int {
+        var delivered = 0
+        for _ in 0..<Self.receiveRounds {
+            let (messages, handed) = try receiveBatch(from: socket, handler)
+            delivered += handed
+            if messages < receiveSlab.capacity { break }
+        }
+        return delivered
+    }
+
+    /// Takes one `recvmmsg` batch from `socket` and hands its datagrams to `handler`;
+    /// returns the messages received and the datagrams handed over.
+    private func receiveBatch(
+        from socket: UDPSocket, _ handler: (ReceivedDatagram) -> Void
+    ) throws(TransportError) -> (messages: Int, delivered: Int) {
         receiveSlab.prepare(control: receiveOffloadActive)
         let count = rc_recvmmsg(
             socket.fd, receiveSlab.messages, UInt32(receiveSlab.capacity), Int32(RC_MSG_DONTWAIT), nil)
@@ -293,7 +311,7 @@ public final class UDPTransport: DatagramTransport {
             let code = errno
             switch code {
             case EBADF, ENOTSOCK, EFAULT, EINVAL: throw .system("recvmmsg", errno: code)
-            default: return 0  // EAGAIN, EINTR, or a network error reported on the socket
+            default: return (0, 0)  // EAGAIN, EINTR, or a network error reported on the socket
             }
         }
         counters.receiveCalls += 1
@@ -318,7 +336,7 @@ public final class UDPTransport: DatagramTransport {
                 offset = end
             }
         }
-        return delivered
+        return (Int(count), delivered)
     }
 
     /// Hands one datagram to `handler` unless it exceeds `maxDatagramSize`; returns 1 if handed.

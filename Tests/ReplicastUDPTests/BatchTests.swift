@@ -7,10 +7,10 @@ import Testing
     /// Head of datagram `i`: its index and a marker.
     static func head(_ i: Int) -> [UInt8] { [UInt8(i >> 8), UInt8(i & 0xFF), 0xC0, 0xDE] }
 
-    @Test(arguments: [64, 256])
-    func twoHundredDatagramsArriveIntactInFewCalls(sendBatchSize: Int) throws {
+    @Test(arguments: [64, 256], [false, true])
+    func twoHundredDatagramsArriveIntactInFewCalls(sendBatchSize: Int, segmentation: Bool) throws {
         let network = TestNetwork()
-        let sender = try network.transport(sendBatchSize: sendBatchSize)
+        let sender = try network.transport(sendBatchSize: sendBatchSize) { $0.segmentationOffload = segmentation }
         let receiver = try network.transport()
         defer { sender.close(); receiver.close() }
 

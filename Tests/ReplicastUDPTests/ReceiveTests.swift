@@ -44,10 +44,13 @@ import Testing
         #expect(ContinuousClock.now - again >= .milliseconds(90))
     }
 
-    @Test func truncatedDatagramIsCountedAndDropped() throws {
+    /// Without GRO the kernel truncates into a 1472-byte slot; with GRO the slot is larger
+    /// and the transport drops the oversized datagram itself.
+    @Test(arguments: [false, true])
+    func truncatedDatagramIsCountedAndDropped(receiveOffload: Bool) throws {
         let network = TestNetwork()
         let sender = try network.transport(maxDatagramSize: 8972)
-        let receiver = try network.transport(maxDatagramSize: 1472)
+        let receiver = try network.transport(maxDatagramSize: 1472) { $0.receiveOffload = receiveOffload }
         defer { sender.close(); receiver.close() }
 
         try sender.send([1], body: Payload(copying: [UInt8](repeating: 7, count: 1999)), to: .endpoint(receiver.localEndpoint))
