@@ -20,7 +20,14 @@ final class MessageChannel {
     private var endpoints: [NodeID: Endpoint] = [:]
     private(set) var stats = ChannelStats()
 
-    init(transport: any DatagramTransport, table: AllocationTable, logger: Logger, limits: ReassemblyLimits = ReassemblyLimits()) {
+    /// This participant: its own multicasts come back (loop is on) and are dropped here.
+    let selfID: NodeID
+
+    init(
+        selfID: NodeID, transport: any DatagramTransport, table: AllocationTable, logger: Logger,
+        limits: ReassemblyLimits = ReassemblyLimits()
+    ) {
+        self.selfID = selfID
         self.transport = transport
         self.table = table
         self.logger = logger
@@ -144,7 +151,7 @@ final class MessageChannel {
             stats.receiveErrors += 1
             logger.warning("receive failed: \(error)")
         }
-        for (envelope, source) in complete {
+        for (envelope, source) in complete where envelope.id.source != selfID {
             if envelope.id.source.isClient || endpoints[envelope.id.source] == nil {
                 endpoints[envelope.id.source] = source
             }

@@ -49,7 +49,7 @@ public final class ReplicastClient {
         configuration.seed = UInt64(id.rawValue)
         tuning(&configuration)
         self.core = ClientCore(configuration: configuration, table: table)
-        self.channel = MessageChannel(transport: transport, table: table, logger: log)
+        self.channel = MessageChannel(selfID: id, transport: transport, table: table, logger: log)
     }
 
     deinit { transport.close() }

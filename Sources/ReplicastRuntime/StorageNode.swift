@@ -54,7 +54,7 @@ public final class StorageNode: @unchecked Sendable {
         self.core = ServerCore(
             configuration: configuration, table: table, catalog: catalog, freeBytes: UInt64(max(0, store.freeBytes)))
         self.channel = MessageChannel(
-            transport: transport, table: table, logger: log,
+            selfID: id, transport: transport, table: table, logger: log,
             limits: ReassemblyLimits(timeout: reassemblyTimeout))
         let t = transport
         self.worker = StoreWorker(
