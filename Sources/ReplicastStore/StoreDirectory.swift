@@ -133,15 +133,30 @@ struct StoreDirectory: ~Copyable, Sendable {
         return overflow ? Int.max : bytes
     }
 
-    /// `mkdir -p`: creates `path` and any missing parents.
+    /// `mkdir -p`: creates `path` and any missing parents, syncing each parent that gained
+    /// an entry so the new directories survive a crash.
     private static func makeDirectories(_ path: FilePath) throws(Errno) {
-        let made = path.withPlatformString { mkdir($0, 0o755) }
-        if made == 0 || errno == EEXIST { return }
-        guard errno == ENOENT, !path.isEmpty else { throw Errno.fromCurrent }
+        if try makeDirectory(path) { return }
         let parent = path.removingLastComponent()
         guard parent != path, !parent.isEmpty else { throw Errno.noSuchFileOrDirectory }
         try makeDirectories(parent)
-        if path.withPlatformString({ mkdir($0, 0o755) }) != 0 && errno != EEXIST { throw Errno.fromCurrent }
+        guard try makeDirectory(path) else { throw Errno.noSuchFileOrDirectory }
+    }
+
+    /// Creates one directory; true if it exists afterwards, false if its parent is missing.
+    private static func makeDirectory(_ path: FilePath) throws(Errno) -> Bool {
+        if path.withPlatformString({ mkdir($0, 0o755) }) != 0 {
+            if errno == EEXIST { return true }
+            if errno == ENOENT { return false }
+            throw Errno.fromCurrent
+        }
+        var parent = path.removingLastComponent()
+        if parent.isEmpty { parent = "." }
+        let fd = parent.withPlatformString { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw Errno.fromCurrent }
+        defer { close(fd) }
+        try sync(FileDescriptor(rawValue: fd))
+        return true
     }
 }
 

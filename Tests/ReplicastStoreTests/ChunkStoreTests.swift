@@ -220,6 +220,23 @@ import Testing
         _ = try ChunkStore(directory: dir.storePath)
     }
 
+    @Test func missingParentDirectoriesAreCreated() throws {
+        let dir = TemporaryDirectory()
+        let nested = FilePath(dir.path + "/a/b/c")
+        let store = try ChunkStore(directory: nested)
+        let (payload, hash) = chunk(100, seed: 13)
+        try store.put(payload, hash: hash)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/a/b/c/chunks/" + hash.hex))
+    }
+
+    @Test func aFileWhereTheDirectoryShouldBeIsAnIOError() throws {
+        let dir = TemporaryDirectory()
+        #expect(FileManager.default.createFile(atPath: dir.path + "/file", contents: Data([1])))
+        let error = #expect(throws: StoreError.self) { try ChunkStore(directory: FilePath(dir.path + "/file")) }
+        guard case .io(_, let errno) = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(errno == .notDirectory)
+    }
+
     @Test func errorDescriptionsAreOneLine() throws {
         let errors: [StoreError] = [
             .hashMismatch(expected: .zero, actual: ContentHash.ofName("a")),
