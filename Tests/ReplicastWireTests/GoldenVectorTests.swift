@@ -53,6 +53,31 @@ import Testing
         }
     }
 
+    /// The layout tables of docs/PROTOCOL.md § 5 list the same fields, sizes and offsets as
+    /// `FieldLayout` (which `fieldLayoutMatchesEncoder` checks against the encoder).
+    @Test(arguments: MessageType.allCases)
+    func documentTableMatchesFieldLayout(type: MessageType) throws {
+        let doc = try Self.readDocument()
+        var expected: [(offset: String, size: String)] = []
+        var offset: Int? = 0
+        func row(_ size: String, advance: Int?) {
+            expected.append((offset.map(String.init) ?? "…", size))
+            if let o = offset, let a = advance { offset = o + a } else { offset = nil }
+        }
+        for field in FieldLayout.fields(type) {
+            switch field {
+            case .fixed(_, let size): row(String(size), advance: size)
+            case .list(_, let elementSize):
+                row("2", advance: 2)
+                offset = nil
+                row("\(elementSize) × count", advance: nil)
+            }
+        }
+        let documented = doc.layouts[type.rawValue] ?? []
+        #expect(documented.map(\.offset) == expected.map(\.offset), "offsets of 0x\(String(type.rawValue, radix: 16))")
+        #expect(documented.map(\.size) == expected.map(\.size), "sizes of 0x\(String(type.rawValue, radix: 16))")
+    }
+
     @Test func everyMessageTypeHasAnExample() {
         let covered = Set(GoldenExamples.all.map(\.envelope.message.wireType))
         #expect(covered == Set(MessageType.allCases))

@@ -10,6 +10,9 @@ struct ProtocolDocument {
     var blocks: [String: [UInt8]] = [:]
     /// Problems found while parsing (malformed tokens, duplicate names).
     var problems: [String] = []
+    /// The layout table of each message type ("### 0xNN" sections): offset and size
+    /// columns of every row, as written.
+    var layouts: [UInt8: [(offset: String, size: String)]] = [:]
 
     /// docs/PROTOCOL.md, found from this file's path.
     static let path: String = {
@@ -21,8 +24,19 @@ struct ProtocolDocument {
     init(text: String) {
         var current: String?
         var bytes: [UInt8] = []
+        var section: UInt8?
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let line = rawLine.trimmingPrefix(while: { $0 == " " })
+            if line.hasPrefix("#") && !line.hasPrefix("####") && current == nil {
+                section = line.hasPrefix("### 0x") ? UInt8(line.dropFirst(6).prefix(2), radix: 16) : nil
+            }
+            if let code = section, current == nil, line.hasPrefix("| ") {
+                let cells = line.split(separator: "|").map { String($0.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed()) }
+                if cells.count >= 2, cells[0] != "offset", !cells[0].hasPrefix("---") {
+                    layouts[code, default: []].append((cells[0], cells[1]))
+                }
+                continue
+            }
             if let name = current {
                 if line.hasPrefix("```") {
                     if blocks[name] != nil { problems.append("duplicate block \(name)") }
