@@ -6,6 +6,6 @@ struct ReplicastBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicast-bench",
         abstract: "Replicast benchmarks.",
-        subcommands: [CodecBenchmark.self]
+        subcommands: [CodecBenchmark.self, PutBenchmark.self]
     )
 }
