@@ -131,7 +131,10 @@ let package = Package(
         .testTarget(name: "ReplicastStoreTests", dependencies: ["ReplicastStore", "ReplicastCore"]),
         .testTarget(
             name: "ReplicastEndToEndTests",
-            dependencies: ["ReplicastRuntime", "ReplicastCore", "ReplicastStore", "ReplicastTransport"]
+            dependencies: [
+                "ReplicastRuntime", "ReplicastCore", "ReplicastStore", "ReplicastTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

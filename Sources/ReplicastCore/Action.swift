@@ -53,6 +53,9 @@ public struct StoreRequest: Sendable, Equatable {
 public struct LoadRequest: Sendable, Equatable {
     public var token: UInt64
     public var contentHash: HashID
+    /// The chunk's length as catalogued, so the runtime can allocate (register) the
+    /// destination memory before the read.
+    public var length: UInt64
 }
 
 /// What the core asks the runtime to do.

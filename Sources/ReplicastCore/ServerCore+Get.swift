@@ -100,7 +100,7 @@ extension ServerCore {
     private mutating func load(_ request: RequestID, _ hash: HashID, _ purpose: LoadPurpose) {
         let token = newToken()
         pending[token] = .load(request, purpose)
-        actions.append(.load(LoadRequest(token: token, contentHash: hash)))
+        actions.append(.load(LoadRequest(token: token, contentHash: hash, length: catalog.length(of: hash) ?? 0)))
     }
 
     mutating func onPeerGetResponse(_ m: GetResponse, now: Instant) {

@@ -56,9 +56,8 @@ public final class StorageNode: @unchecked Sendable {
         self.channel = MessageChannel(
             selfID: id, transport: transport, table: table, logger: log,
             limits: ReassemblyLimits(timeout: reassemblyTimeout))
-        let t = transport
-        self.worker = StoreWorker(
-            store: store, allocate: { n in try t.allocate(count: n) }, wake: { [weak transport] in transport?.wake() })
+        let waker = Waker(transport)
+        self.worker = StoreWorker(store: store, wake: { waker.wake() })
 
         var joined = Set<GroupAddress>()
         for row in table.rows(containing: id) {
@@ -162,21 +161,32 @@ public final class StorageNode: @unchecked Sendable {
 
     /// Carries out the core's actions.
     private func perform(now: Instant) {
-        for action in core.pollActions() {
-            switch action {
-            case .send(let out):
-                channel.send(out, now: now)
-            case .join(let group):
-                do { try transport.join(group) } catch { logger.warning("join \(group) failed: \(error)") }
-            case .leave(let group):
-                do { try transport.leave(group) } catch { logger.warning("leave \(group) failed: \(error)") }
-            case .store(let request):
-                worker.submitStore(request)
-            case .load(let request):
-                worker.submitLoad(request)
-            case .putCompleted, .getCompleted, .locateCompleted:
-                break
+        var actions = core.pollActions()
+        while !actions.isEmpty {
+            for action in actions { carryOut(action, now: now) }
+            actions = core.pollActions()
+        }
+    }
+
+    private func carryOut(_ action: Action, now: Instant) {
+        switch action {
+        case .send(let out):
+            channel.send(out, now: now)
+        case .join(let group):
+            do { try transport.join(group) } catch { logger.warning("join \(group) failed: \(error)") }
+        case .leave(let group):
+            do { try transport.leave(group) } catch { logger.warning("leave \(group) failed: \(error)") }
+        case .store(let request):
+            worker.submitStore(request)
+        case .load(let request):
+            do {
+                worker.submitLoad(request, into: try transport.allocate(count: Int(request.length)))
+            } catch {
+                logger.warning("cannot allocate \(request.length) bytes: \(error)")
+                core.loadCompleted(token: request.token, result: .failure(.ioError), now: now)
             }
+        case .putCompleted, .getCompleted, .locateCompleted:
+            break
         }
     }
 }
@@ -186,4 +196,12 @@ extension MessageType {
     var isTransfer: Bool {
         self == .rendezvousTransfer || self == .rendezvousTransferArbitraryChunkID
     }
+}
+
+/// Lets another thread wake a transport's blocked receive (`wake()` is the one
+/// thread-safe call of a transport).
+final class Waker: @unchecked Sendable {
+    private weak var transport: (any DatagramTransport)?
+    init(_ transport: any DatagramTransport) { self.transport = transport }
+    func wake() { transport?.wake() }
 }

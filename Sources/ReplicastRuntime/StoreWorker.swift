@@ -15,12 +15,12 @@ final class StoreWorker: @unchecked Sendable {
 
     private enum Job: Sendable {
         case store(StoreRequest)
-        case load(LoadRequest)
+        /// Read into `buffer`, allocated by the loop's thread (transports are not thread-safe).
+        case load(LoadRequest, PayloadBuffer)
         case stop
     }
 
     let store: ChunkStore
-    private let allocate: @Sendable (Int) throws -> PayloadBuffer
     private let wake: @Sendable () -> Void
     private let jobs = Mutex<[Job]>([])
     private let completions = Mutex<[Completion]>([])
@@ -28,9 +28,8 @@ final class StoreWorker: @unchecked Sendable {
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
 
-    init(store: ChunkStore, allocate: @escaping @Sendable (Int) throws -> PayloadBuffer, wake: @escaping @Sendable () -> Void) {
+    init(store: ChunkStore, wake: @escaping @Sendable () -> Void) {
         self.store = store
-        self.allocate = allocate
         self.wake = wake
     }
 
@@ -50,7 +49,8 @@ final class StoreWorker: @unchecked Sendable {
     }
 
     func submitStore(_ r: StoreRequest) { submit(.store(r)) }
-    func submitLoad(_ r: LoadRequest) { submit(.load(r)) }
+    /// Reads a chunk into `buffer` (which must hold `r.length` bytes).
+    func submitLoad(_ r: LoadRequest, into buffer: PayloadBuffer) { submit(.load(r, buffer)) }
 
     private func submit(_ job: Job) {
         jobs.withLock { $0.append(job) }
@@ -81,9 +81,9 @@ final class StoreWorker: @unchecked Sendable {
                 } catch {
                     completion = .stored(token: r.token, .failure(Self.failure(error)))
                 }
-            case .load(let r):
+            case .load(let r, let buffer):
                 do {
-                    let payload = try store.get(r.contentHash, into: allocate)
+                    let payload = try store.get(r.contentHash, into: { _ in buffer })
                     completion = .loaded(token: r.token, .success(payload))
                 } catch {
                     completion = .loaded(token: r.token, .failure(Self.failure(error)))

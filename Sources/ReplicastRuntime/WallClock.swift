@@ -17,7 +17,8 @@ public enum WallClock {
     /// Sleeps for `duration` (used for sub-millisecond pacing gaps).
     public static func sleep(_ duration: Duration) {
         let ns = max(0, duration.nanoseconds)
-        var ts = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
-        while nanosleep(&ts, &ts) != 0 {}
+        var request = timespec(tv_sec: Int(ns / 1_000_000_000), tv_nsec: Int(ns % 1_000_000_000))
+        var remaining = timespec()
+        while nanosleep(&request, &remaining) != 0 { request = remaining }
     }
 }

@@ -9,7 +9,7 @@ struct LocalClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "local-cluster",
         abstract: "Run a cluster of storage nodes on this machine until SIGINT or SIGTERM.",
-        discussion: "DIR/cluster.yaml appears once every node is up; scripts can wait for it.")
+        discussion: "DIR/cluster.yaml appears once every node is up and is removed when the cluster stops; scripts can wait for it.")
 
     @Option(name: .long, help: "Number of storage nodes.")
     var nodes: Int = 5
@@ -68,7 +68,7 @@ struct LocalClusterCommand: ParsableCommand {
             if let device { args += ["--device", device] }
             p.arguments = args
             let logPath = "\(dir)/node-\(server.id).log"
-            fm.createFile(atPath: logPath, contents: nil)
+            _ = fm.createFile(atPath: logPath, contents: nil)
             let log = FileHandle(forWritingAtPath: logPath)!
             log.seekToEndOfFile()
             p.standardOutput = log
@@ -76,7 +76,9 @@ struct LocalClusterCommand: ParsableCommand {
             try p.run()
             children.append(p)
         }
+        // The cluster file exists exactly while the cluster is up.
         func stopAll() {
+            try? fm.removeItem(atPath: clusterFile)
             for c in children where c.isRunning { c.terminate() }
             for c in children { c.waitUntilExit() }
             for s in cluster.servers { try? fm.removeItem(atPath: "\(dir)/node-\(s.id).ready") }
@@ -96,7 +98,7 @@ struct LocalClusterCommand: ParsableCommand {
         }
         try fm.moveItem(atPath: startingFile, toPath: clusterFile)
         print("local cluster of \(nodes) nodes (\(transport)) ready: \(clusterFile)")
-        fflush(stdout)
+        fflush(nil)
 
         // Stay in the foreground until a signal; a node that dies is reported (the cluster
         // tolerates it), not restarted.

@@ -1,5 +1,6 @@
 import Foundation
 import ReplicastRuntime
+import ReplicastWire
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
 struct ProgressBar {

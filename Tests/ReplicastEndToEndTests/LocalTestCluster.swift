@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import ReplicastCore
 import ReplicastRuntime
 import ReplicastTransport
@@ -38,7 +39,9 @@ final class LocalTestCluster: @unchecked Sendable {
 
     /// Starts (or restarts) node `id` on its data directory.
     func start(_ id: NodeID) throws {
-        let node = try StorageNode(id: id, cluster: configuration, transport: transport)
+        var logger = Logger(label: "replicast.test.node.\(id.rawValue)")
+        logger.logLevel = .warning
+        let node = try StorageNode(id: id, cluster: configuration, transport: transport, logger: logger)
         node.start()
         nodes[id] = node
     }
