@@ -49,6 +49,8 @@ install_dependencies() {
                 || { tail -20 "$STATE/apt.log"; echo "softroce: apt-get failed" >&2; exit 1; }
         fi
     fi
+    # pip's script directory may not be on PATH (or have no pyenv shim yet).
+    PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
     if ! command -v vng >/dev/null; then
         echo "softroce: pip install virtme-ng"
         python3 -m pip install --quiet virtme-ng >"$STATE/pip.log" 2>&1 \
@@ -82,6 +84,7 @@ write_guest_script() {
         printf 'STATUS=%q\n' "$STATE/status"
         printf 'cd %q\n' "$REPO"
         cat <<'EOF'
+exec 2>&1
 t0=$(date +%s)
 export PATH=/opt/swift/usr/bin:$PATH
 fail() { echo "softroce(vm): $*" >&2; echo 125 >"$STATUS"; exit 125; }
@@ -117,9 +120,10 @@ run_in_vm() {
     rm -f "$STATE/status"
     phase "VM run on $(basename "$kernel"): $*"
     set +e
+    # Through a pipe: qemu reopens its console output, which would overwrite a regular file.
     (cd "$REPO" && timeout --kill-after=10 "$VM_TIMEOUT" vng --run "$kernel" --disable-kvm \
-        --memory "$VM_MEMORY" --cpus "$VM_CPUS" --rw --exec "$guest" </dev/null)
-    rc=$?
+        --memory "$VM_MEMORY" --cpus "$VM_CPUS" --rw --exec "$guest" </dev/null 2>&1) | cat
+    rc=${PIPESTATUS[0]}
     set -e
     phase_done "VM run"
     if [[ -s "$STATE/status" ]]; then

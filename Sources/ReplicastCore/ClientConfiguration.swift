@@ -24,8 +24,19 @@ public struct ClientConfiguration: Sendable {
     public var policy: any RendezvousPolicy = DefaultRendezvousPolicy()
     /// Seed of the back-off randomness.
     public var seed: UInt64 = 1
+    /// How a transfer reaches its Rendezvous Group: once by multicast (the protocol), or as
+    /// one unicast copy per member (only to measure what multicast saves).
+    public var fanout: TransferFanout = .multicast
 
     public init(id: NodeID) {
         self.id = id
     }
+}
+
+/// How a client sends a rendezvous transfer to the members of its Rendezvous Group.
+public enum TransferFanout: Sendable, Equatable {
+    /// Once, to the Rendezvous Group's multicast address.
+    case multicast
+    /// One unicast copy per member, as point-to-point replication would.
+    case unicastCopies
 }

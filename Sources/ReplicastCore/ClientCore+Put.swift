@@ -83,7 +83,7 @@ extension ClientCore {
             let transfer = RendezvousTransfer(
                 request: t.proposalID, deliveryGroup: t.deliveryGroup, members: members, rate: window.rate,
                 contentHash: t.contentHash, content: t.payload)
-            emit(.group(t.deliveryGroup), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+            sendTransfer(transfer, of: t, members: members, window: window)
             t.transferred = true
             t.phase = .transferring(members: members)
             t.deadline = window.end + configuration.ackGrace
@@ -106,11 +106,26 @@ extension ClientCore {
         let transfer = RendezvousTransfer(
             request: t.proposalID, deliveryGroup: t.deliveryGroup, members: m.members, rate: m.window.rate,
             contentHash: t.contentHash, content: t.payload)
-        emit(.group(t.deliveryGroup), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: m.window)
+        sendTransfer(transfer, of: t, members: m.members, window: m.window)
         t.transferred = true
         t.phase = .transferring(members: m.members)
         t.deadline = m.window.end + configuration.ackGrace
         puts[seq] = t
+    }
+
+    /// Sends the chunk to the Rendezvous Group: once by multicast, or (to measure the
+    /// difference) as one unicast copy per member.
+    private mutating func sendTransfer(
+        _ transfer: RendezvousTransfer, of t: PutTransaction, members: [NodeID], window: RendezvousWindow
+    ) {
+        switch configuration.fanout {
+        case .multicast:
+            emit(.group(t.deliveryGroup), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+        case .unicastCopies:
+            for member in members {
+                emit(.node(member), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+            }
+        }
     }
 
     mutating func onPayloadAck(_ proposal: RequestID, from server: NodeID, ok: Bool, now: Instant) {

@@ -73,8 +73,9 @@ extension VerbsTransport {
         return Glibc.read(wakeFD, &count, 8) == 8
     }
 
-    /// Polls the receive completion queue in batches until it is empty, handing each
-    /// datagram to `handler` and reposting its slot after each batch.
+    /// Polls the receive completion queue in batches until it is empty (or a queue's worth
+    /// was handled, so one call stays bounded), handing each datagram to `handler` and
+    /// reposting the slots after each batch.
     private func pollReceives(_ handler: (ReceivedDatagram) -> Void) throws(TransportError) -> Int {
         var total = 0
         while true {
@@ -103,6 +104,7 @@ extension VerbsTransport {
                 total += 1
             }
             try repostReceives()
+            if n < completions.count || total >= configuration.receiveDepth { return total }
         }
     }
 

@@ -130,6 +130,7 @@ extension VerbsTransport {
         let posted = failed.map { $0 - sendRequests } ?? range.count
         sendsPosted += UInt64(rc == 0 ? range.count : posted)
         guard rc == 0 else {
+            for n in posted..<range.count { retainedBodies[Int((sendsPosted + UInt64(n - posted)) % depth)] = nil }
             counters.sendErrors += UInt64(range.count - posted)
             throw VerbsError.returned("ibv_post_send", rc).transportError
         }

@@ -15,9 +15,10 @@ import Musl
 /// `rdma_join_multicast` (as librdmacm's `mckey`), unicast to a peer's GID and QPN.
 ///
 /// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id
-///   bound to the local IP, protection domain, completion channel, receive and send
-///   completion queues, queue pair, receive and send slabs; address handles as groups are
-///   joined and peers addressed.
+///   bound to the local IP, protection domain, receive and send slabs (memory regions),
+///   completion channel, receive and send completion queues, queue pair; address handles as
+///   groups are joined and peers addressed.
+/// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
 /// - rdma_cm control events are handled synchronously, on the calling thread: `join` posts
 ///   the join and waits for RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the id's own event
 ///   channel; `leave` (`rdma_leave_multicast`) produces no event. No extra thread runs.
@@ -61,12 +62,12 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     var events: CMEventChannel?
     var cmId: CMId?
     var domain: SharedDomain?
+    var receiveSlab: RegisteredMemory?
+    var sendSlab: RegisteredMemory?
     var completionChannel: CompletionChannel?
     var receiveQueue: CompletionQueue?
     var sendQueue: CompletionQueue?
     var queuePair: UDQueuePair?
-    var receiveSlab: RegisteredMemory?
-    var sendSlab: RegisteredMemory?
     var groups: [UInt32: JoinedGroup] = [:]
     var unjoinedGroupHandles: [UInt32: SharedAddressHandle] = [:]
     var peerHandles: [GID: SharedAddressHandle] = [:]
@@ -131,6 +132,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             }
             portNumber = cmId.portNumber
             let domain = try SharedDomain(context: context)
+            let receiveSlab = try RegisteredMemory(domain: domain, count: configuration.receiveDepth * receiveSlotSize)
+            let sendSlab = try RegisteredMemory(domain: domain, count: configuration.sendDepth * port.mtu)
             let completionChannel = try CompletionChannel(context: context)
             let receiveQueue = try CompletionQueue(
                 context: context, capacity: configuration.receiveDepth, channel: completionChannel.raw)
@@ -139,8 +142,6 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
                 id: cmId, pd: domain.pd, sendQueue: sendQueue, receiveQueue: receiveQueue,
                 sendDepth: configuration.sendDepth, receiveDepth: configuration.receiveDepth,
                 maxInlineData: configuration.maxInlineData)
-            let receiveSlab = try RegisteredMemory(domain: domain, count: configuration.receiveDepth * receiveSlotSize)
-            let sendSlab = try RegisteredMemory(domain: domain, count: configuration.sendDepth * port.mtu)
 
             qp = queuePair.raw
             receiveCQ = receiveQueue.raw
@@ -156,12 +157,12 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             self.events = consume events
             self.cmId = consume cmId
             self.domain = domain
+            self.receiveSlab = receiveSlab
+            self.sendSlab = sendSlab
             self.completionChannel = consume completionChannel
             self.receiveQueue = consume receiveQueue
             self.sendQueue = consume sendQueue
             self.queuePair = consume queuePair
-            self.receiveSlab = receiveSlab
-            self.sendSlab = sendSlab
         } catch {
             throw error.transportError
         }

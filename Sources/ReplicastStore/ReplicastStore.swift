@@ -1,1 +1,0 @@
-// ReplicastStore: filled in by its owner
