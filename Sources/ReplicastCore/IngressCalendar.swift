@@ -28,23 +28,43 @@ public struct IngressCalendar: Sendable {
     }
 
     /// The earliest window of `bytes` at up to `maxRate`, starting no earlier than `notBefore`,
-    /// that keeps the total within `reservedRate`.
-    public func earliestWindow(notBefore: Instant, bytes: UInt64, maxRate: UInt64) -> RendezvousWindow {
+    /// that keeps the total within `reservedRate`. The window lasts up to `slack` longer
+    /// than the transfer needs, as far as the calendar is free, so that a sender may start
+    /// that much late and still fit in it.
+    public func earliestWindow(notBefore: Instant, bytes: UInt64, maxRate: UInt64, slack: Duration = .zero) -> RendezvousWindow {
         let rate = max(1, min(maxRate, reservedRate))
-        let duration = Duration.nanoseconds(Int64(Double(bytes) / Double(rate) * 1e9) + 1)
+        let needed = Duration.nanoseconds(Int64(Double(bytes) / Double(rate) * 1e9) + 1)
         var candidates = [notBefore] + reservations.map(\.window.end).filter { $0 > notBefore }
         candidates.sort()
-        for start in candidates {
-            let end = start + duration
-            // Peak load inside [start, end): check at start and at every reservation start inside.
-            let points = [start] + reservations.map(\.window.start).filter { $0 > start && $0 < end }
-            if points.allSatisfy({ load(at: $0) + rate <= reservedRate }) {
-                return RendezvousWindow(start: start, duration: duration, rate: rate)
-            }
+        for start in candidates where fits(rate, from: start, to: start + needed) {
+            return RendezvousWindow(start: start, duration: needed + freeSlack(rate, after: start + needed, upTo: slack), rate: rate)
         }
         // After every reservation the calendar is empty.
         let last = reservations.map(\.window.end).max() ?? notBefore
-        return RendezvousWindow(start: max(last, notBefore), duration: duration, rate: rate)
+        return RendezvousWindow(start: max(last, notBefore), duration: needed + slack, rate: rate)
+    }
+
+    /// Whether `window` can be granted on top of the reservations held (none of which has
+    /// the key `replacing`).
+    public func canReserve(_ window: RendezvousWindow, replacing key: RequestID? = nil) -> Bool {
+        var others = self
+        if let key { others.release(key) }
+        return window.rate <= reservedRate && others.fits(window.rate, from: window.start, to: window.end)
+    }
+
+    /// Whether `rate` more stays within the reserved rate throughout [from, to): the load
+    /// only rises where a reservation starts, so it is checked there.
+    private func fits(_ rate: UInt64, from: Instant, to: Instant) -> Bool {
+        let points = [from] + reservations.map(\.window.start).filter { $0 > from && $0 < to }
+        return points.allSatisfy { load(at: $0) + rate <= reservedRate }
+    }
+
+    /// How far, up to `slack`, `rate` more stays within the reserved rate after `end`.
+    private func freeSlack(_ rate: UInt64, after end: Instant, upTo slack: Duration) -> Duration {
+        let blocked = reservations.map(\.window.start)
+            .filter { $0 >= end && $0 < end + slack && load(at: $0) + rate > reservedRate }
+            .min()
+        return blocked.map { $0 - end } ?? slack
     }
 
     /// Grants a reservation (replacing one with the same key).

@@ -135,7 +135,9 @@ public struct ServerCore: Sendable {
         case .errorGetResponse(let m): onPeerGetError(m, from: inbound.source, now: now)
         case .getAccept(let m): onGetAccept(m, id: inbound.id, now: now)
         case .additionalTargetRequest(let m): onAdditionalTarget(m, from: inbound.source)
-        case .consensusPutAccept, .payloadNak, .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
+        case .consensusPutAccept(let m): onDecision(m, from: inbound.source, now: now)
+        case .payloadNak(let m): onPeerNak(m.proposal, from: inbound.source)
+        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
             break  // addressed to clients
         }
     }
@@ -224,6 +226,8 @@ public struct ServerStats: Sendable, Equatable {
     public var duplicateRequests = 0
     public var staleMessages = 0
     public var expiredReservations = 0
+    /// Chosen transfer windows this server could not book (it declined the transfer).
+    public var declinedWindows = 0
     public var incompleteTransfers = 0
     public var transfersServed = 0
     public var leftNotListed = 0
