@@ -68,6 +68,7 @@ extension ServerStats {
         s.incompleteTransfers += o.incompleteTransfers
         s.transfersServed += o.transfersServed
         s.leftNotListed += o.leftNotListed
+        s.declinedWindows += o.declinedWindows
         return s
     }
 }

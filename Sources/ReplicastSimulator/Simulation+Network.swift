@@ -134,7 +134,7 @@ extension Simulation {
     }
 
     func deliver(_ message: SimulatedMessage, to receiver: NodeID) {
-        trace?("\(now) \(message.sender) -> \(receiver) \(message.outbound.message.typeName) \(message.outbound.id)")
+        trace?("\(now) \(message.sender) -> \(receiver) \(message.outbound.message.traceDescription) \(message.outbound.id)")
         if receiver.isClient {
             let c = client(receiver)
             c.core.handle(message.inbound, now: now)

@@ -108,6 +108,20 @@ extension Action {
 }
 
 extension Message {
+    /// The message's type and the fields that matter when following a run.
+    var traceDescription: String {
+        switch self {
+        case .putAccept(let m): return "PutAccept(\(m.proposal) \(m.answer))"
+        case .consensusPutAccept(let m): return "ConsensusPutAccept(\(m.proposal) \(m.members) at \(m.window.start) for \(m.window.duration))"
+        case .rendezvousTransfer(let m): return "RendezvousTransfer(\(m.request) \(m.members) \(m.content.count) bytes)"
+        case .payloadAck(let m): return "PayloadAck(\(m.proposal))"
+        case .payloadNak(let m): return "PayloadNak(\(m.proposal) \(m.code))"
+        case .getResponse(let m): return "GetResponse(\(m.request))"
+        case .errorGetResponse(let m): return "ErrorGetResponse(\(m.request) \(m.code))"
+        default: return typeName
+        }
+    }
+
     /// The message type's name, for reports.
     var typeName: String {
         switch self {

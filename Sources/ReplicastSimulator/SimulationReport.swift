@@ -118,7 +118,7 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             "servers         \(serverStats.proposals) proposals, \(serverStats.acceptsOffered) rendezvous offered, "
                 + "\(serverStats.notNow) not now, \(serverStats.chunksStored) stored, \(serverStats.naks) NAKs, "
                 + "\(serverStats.incompleteTransfers) incomplete transfers, \(serverStats.duplicateRequests) replayed requests, "
-                + "\(serverStats.expiredReservations) expired reservations",
+                + "\(serverStats.expiredReservations) expired reservations, \(serverStats.declinedWindows) declined windows",
             "verification    \(verified) acknowledged chunks read back",
         ]
         for invariant in Invariant.allCases {
