@@ -113,6 +113,7 @@ let package = Package(
                 "ReplicastWire", "ReplicastCore", "ReplicastTransport", "ReplicastUDP",
                 "ReplicastVerbs", "ReplicastRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/replicast-bench"
         ),

@@ -16,7 +16,8 @@ final class MessageChannel {
     private var batch: SendBatch
     private var paced: [PacedTransfer] = []
     private var errorLimiter = DecodeErrorLimiter<Endpoint>(interval: .seconds(10))
-    /// Unicast endpoints of peers, learned from their datagrams (clients) or configured (servers).
+    /// Unicast endpoints of peers, learned from their datagrams: the protocol only unicasts
+    /// replies, and on verbs an endpoint (GID, queue pair) exists only once the peer is up.
     private var endpoints: [NodeID: Endpoint] = [:]
     private(set) var stats = ChannelStats()
 
@@ -33,9 +34,6 @@ final class MessageChannel {
         self.logger = logger
         self.reassembler = Reassembler(limits: limits)
         self.batch = SendBatch(maxDatagrams: 64, headCapacity: 64 * 1024)
-        for server in table.servers {
-            if let text = server.endpoints.first, let e = Endpoint(text) { endpoints[server.id] = e }
-        }
     }
 
     /// Messages waiting for their paced time.
@@ -152,9 +150,7 @@ final class MessageChannel {
             logger.warning("receive failed: \(error)")
         }
         for (envelope, source) in complete where envelope.id.source != selfID {
-            if envelope.id.source.isClient || endpoints[envelope.id.source] == nil {
-                endpoints[envelope.id.source] = source
-            }
+            endpoints[envelope.id.source] = source
             stats.messagesReceived += 1
             deliver(Inbound(kind: envelope.kind, id: envelope.id, generation: envelope.generation, message: envelope.message))
         }

@@ -31,6 +31,10 @@ final class LocalTestCluster: @unchecked Sendable {
         for i in configuration.servers.indices {
             if let q = quotas[configuration.servers[i].id] { configuration.servers[i].quotaBytes = q }
         }
+        // Multicast ranges of its own too: verbs joins by IP address only (ports are ignored).
+        let slot = 100 + n % 40
+        configuration.table.networks = [NetworkConfiguration(
+            negotiatingBase: "239.\(slot).0.0", notificationBase: "239.\(slot).128.0", rendezvousBase: "239.\(slot + 50).0.0")]
         self.transport = transport
         for s in configuration.servers { try start(NodeID(s.id)) }
     }
