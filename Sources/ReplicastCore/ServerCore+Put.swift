@@ -40,6 +40,15 @@ extension ServerCore {
         } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
             answer = .notNow(earliestRetry: now + configuration.maxWait)
             stats.notNow += 1
+        } else if !configuration.reservations {
+            // No calendar (the comparison): every proposal gets the full rate at once.
+            let rate = max(1, min(m.maxDeliveryRate, configuration.reservedInboundRate))
+            let duration = Duration.nanoseconds(Int64(Double(m.chunkLength) / Double(rate) * 1e9) + 1)
+            join(m.deliveryGroup)
+            p.joined = true
+            answer = .proposedRendezvous(RendezvousWindow(
+                start: now + configuration.leadTime, duration: duration + configuration.windowSlack, rate: rate))
+            stats.acceptsOffered += 1
         } else {
             let queueDelay = Duration.nanoseconds(Int64(Double(pendingWriteBytes) / Double(configuration.storageWriteRate) * 1e9))
             let window = calendar.earliestWindow(
@@ -158,6 +167,7 @@ extension ServerCore {
     /// the booking just shrinks; outside, it must fit among the other reservations. False
     /// when it does not (the server then declines the transfer, and the chooser retries).
     mutating func book(_ key: RequestID, _ window: RendezvousWindow) -> Bool {
+        guard configuration.reservations else { return true }
         guard calendar.canReserve(window, replacing: key) else {
             stats.declinedWindows += 1
             return false
