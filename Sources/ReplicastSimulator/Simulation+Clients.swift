@@ -106,7 +106,7 @@ extension Simulation {
     }
 
     private func putFinished(_ outcome: PutOutcome, _ c: SimulatedClient) {
-        guard case .put(let hash, _)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
+        guard case .put(let hash, let started)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
         digest.mix(now.rawValue)
         digest.mix(hash.prefix64)
         switch outcome.result {
@@ -118,6 +118,7 @@ extension Simulation {
             }
             ledger.recordAcknowledged(hash, holders: receipt.storedOn + receipt.alreadyStored)
             report.puts.acknowledged += 1
+            putLatencies.append(now - started)
             if receipt.transferred {
                 report.puts.acknowledgedBytes += UInt64(ledger.contents[hash]?.count ?? 0)
             } else {

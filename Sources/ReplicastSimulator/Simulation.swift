@@ -50,6 +50,8 @@ public final class Simulation {
     var proposalsSent = 0
     var getRequestsSent = 0
     var digest = Digest()
+    /// Start-to-acknowledgement times of acknowledged puts.
+    var putLatencies: [Duration] = []
     /// Called with a line for every message delivered and every transaction finished (for
     /// following a failing seed).
     public var trace: ((String) -> Void)?
@@ -81,6 +83,7 @@ public final class Simulation {
             c.reservedInboundRate = reservedRate
             c.reservedOutboundRate = reservedRate
             c.storageWriteRate = configuration.storage.writeRate
+            c.reservations = configuration.reservations
             configuration.serverTuning(&c)
             servers.append(SimulatedServer(
                 id: info.id, configuration: c, table: table, links: configuration.links,
@@ -203,6 +206,11 @@ public final class Simulation {
         var r = report
         r.puts.retransmittedProposals = proposalsSent - r.puts.started
         r.gets.retransmittedRequests = getRequestsSent - r.gets.started
+        let latencies = putLatencies.sorted()
+        if !latencies.isEmpty {
+            r.puts.medianLatency = latencies[latencies.count / 2]
+            r.puts.p99Latency = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        }
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
         r.violations = ledger.violations
         for s in servers {

@@ -64,11 +64,12 @@ public struct LinkConfiguration: Sendable {
     public init() {}
 }
 
-/// The store of each server: writes are sequential, reads overlap.
+/// The store of each server: writes stream one after another at the write rate, each
+/// durable a fixed latency later; reads overlap.
 public struct StorageConfiguration: Sendable {
     /// Sustained write rate, bytes per second.
     public var writeRate: UInt64 = 2_500_000_000
-    /// Fixed cost of a write (including the flush before the ACK).
+    /// From a write's last byte to its being durable (the flush before the ACK).
     public var writeLatency: Duration = .microseconds(100)
     /// Fixed cost of a read.
     public var readLatency: Duration = .microseconds(50)

@@ -15,6 +15,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         public var retransmittedProposals = 0
         /// Chunk bytes of acknowledged puts that needed a transfer.
         public var acknowledgedBytes: UInt64 = 0
+        /// Latency of acknowledged puts (start to acknowledgement): median and 99th percentile.
+        public var medianLatency: Duration = .zero
+        public var p99Latency: Duration = .zero
     }
 
     /// Counts of gets.
@@ -105,6 +108,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
                 + "\(failedPuts) failed\(reasons(puts.failed))",
             "gets            \(gets.started) started, \(gets.succeeded) returned the chunk (\(gets.immediate) immediate), "
                 + "\(failedGets) failed\(reasons(gets.failed))",
+            "put latency     median \(fixed(Double(puts.medianLatency.nanoseconds) / 1e6, 3)) ms, "
+                + "p99 \(fixed(Double(puts.p99Latency.nanoseconds) / 1e6, 3)) ms",
             "retries         \(puts.retransmittedProposals) proposals, \(gets.retransmittedRequests) get requests retransmitted",
             "throughput      \(fixed(putThroughput / 1e6, 1)) MB/s of acknowledged puts",
             "network         \(network.messages) messages, \(network.datagrams) datagrams, \(network.bytes) bytes",

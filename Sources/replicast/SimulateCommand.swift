@@ -55,6 +55,8 @@ struct SimulateCommand: ParsableCommand {
     var linkGbits: Double = 10
     @Option(help: "Switch buffer towards each node, KiB.")
     var portBuffer: Int = 256
+    @Option(help: "How much longer than its transfer a server's proposed window is, µs.")
+    var windowSlack: Int = 50
     @Flag(help: "Servers grant every proposal at once at full rate, without a reservation calendar.")
     var noReservations = false
     @Flag(help: "Print every message delivered.")
@@ -90,6 +92,8 @@ struct SimulateCommand: ParsableCommand {
         c.faults.crashes = crashes
         c.faults.partitions = partitions
         c.reservations = !noReservations
+        let slack = Duration.microseconds(windowSlack)
+        c.serverTuning = { $0.windowSlack = slack }
         c.links.bandwidth = UInt64(linkGbits * 1e9 / 8)
         c.links.ingressBuffer = portBuffer << 10
         c.workload.concurrency = concurrency
