@@ -75,7 +75,16 @@ extension ClientCore {
             replicas: t.replicas, designated: table.designated(of: t.row), zones: zones,
             alreadyStored: known.sorted(), offers: offers, length: UInt64(t.payload.count),
             maxRate: configuration.maxDeliveryRate)
-        switch configuration.policy.choose(input) {
+        let decision = configuration.policy.choose(input)
+        switch decision {
+        case .transfer(let members, let window):
+            announce(t, members: members, alreadyStored: known.sorted(), window: window)
+        case .insufficient:
+            announce(t, members: [], alreadyStored: known.sorted(), window: RendezvousWindow(start: now, duration: .zero, rate: 0))
+        case .sufficient:
+            break  // the Relayed ACK releases every offer
+        }
+        switch decision {
         case .sufficient:
             puts[seq] = t
             finishPut(seq, now: now)
@@ -92,6 +101,15 @@ extension ClientCore {
             puts[seq] = t
             retryPut(seq, now: now)
         }
+    }
+
+    /// Client consensus: tells the servers that offered (they joined the Delivery Group)
+    /// which of them were chosen and when the transfer starts, so that the chosen shrink
+    /// their bookings to the transfer and the others release theirs and leave.
+    private mutating func announce(_ t: PutTransaction, members: [NodeID], alreadyStored: [NodeID], window: RendezvousWindow) {
+        let decision = ConsensusPutAccept(
+            proposal: t.proposalID, negotiatingGroup: t.row, members: members, alreadyStored: alreadyStored, window: window)
+        emit(.group(t.deliveryGroup), .notification, t.decisionID, .consensusPutAccept(decision))
     }
 
     mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {

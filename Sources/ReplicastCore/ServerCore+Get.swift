@@ -154,10 +154,12 @@ extension ServerCore {
         if !g.volunteering { gets[key] = nil }
     }
 
-    mutating func onGetAccept(_ m: GetAccept, now: Instant) {
+    mutating func onGetAccept(_ m: GetAccept, id: RequestID, now: Instant) {
         // The accept's request field is the get request it accepts.
         guard let g = gets[m.request] else { return }
         if m.server == me, let hash = g.hash {
+            // Remembered, so that a retransmitted accept does not send the chunk again.
+            cache.begin(id, now: now)
             load(m.request, hash, .transfer(m.window))
         } else if !g.volunteering {
             gets[m.request] = nil

@@ -9,6 +9,7 @@ struct Replicast: ParsableCommand {
         abstract: "Put and get objects through a Replicast cluster; run a local cluster.",
         subcommands: [
             LocalClusterCommand.self, PutCommand.self, GetCommand.self, LocateCommand.self, WorkloadCommand.self,
+            SimulateCommand.self,
         ])
 
     /// Accepts `replicast --cluster FILE <subcommand> ...` by moving the leading cluster
