@@ -33,8 +33,9 @@ extension ClientCore {
             consensus: t.consensus)
         emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
         // Cluster consensus: the servers collect among themselves first, then the leader answers.
-        let wait = t.consensus == .client ? configuration.collectTimeout : configuration.collectTimeout * 3
-        t.deadline = now + wait
+        let wait = collectWait(attempt: t.attempt)
+        t.proposedAt = now
+        t.deadline = now + (t.consensus == .client ? wait : wait * 3)
     }
 
     func current(_ proposal: RequestID) -> UInt32? {
@@ -53,6 +54,7 @@ extension ClientCore {
         if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
         puts[seq] = t
         if Set(table.members(of: t.row)).isSubset(of: t.answers.keys) {
+            roundTrips.add(now - t.proposedAt)
             decide(seq, now: now)
         }
     }
@@ -115,6 +117,7 @@ extension ClientCore {
     mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
         t.everAnswered = true
+        roundTrips.add(now - t.proposedAt)
         t.alreadyStored.formUnion(m.alreadyStored)
         if m.members.isEmpty {
             puts[seq] = t

@@ -20,6 +20,8 @@ struct ServerPut: Sendable {
     /// The content hash from the transfer (when the proposal was never seen).
     var transferHash: HashID?
     var deadline: Instant
+    /// When the proposal arrived (for the answer-round estimate).
+    var receivedAt: Instant?
 
     var consensus: ConsensusMode { proposal?.consensus ?? .client }
 }
@@ -76,7 +78,8 @@ extension ServerCore {
         case .cluster:
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, accept, now: now)
             p.accepts[me] = answer
-            p.deadline = now + configuration.collectTimeout
+            p.receivedAt = now
+            p.deadline = now + collectWait
             puts[id] = p
             if answeredByAll(p, row: m.negotiatingGroup) { decideCluster(id, now: now) }
         }
@@ -92,7 +95,10 @@ extension ServerCore {
         guard !p.decided else { return }
         p.accepts[server] = m.answer
         puts[m.proposal] = p
-        if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) { decideCluster(m.proposal, now: now) }
+        if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) {
+            if let since = p.receivedAt { answerRounds.add(now - since) }
+            decideCluster(m.proposal, now: now)
+        }
     }
 
     /// Cluster consensus: every member evaluates the same answers with the same policy.
@@ -143,6 +149,12 @@ extension ServerCore {
             p.deadline = window.end + configuration.grace
             puts[key] = p
             if !book(key, window) { nak(key, .rateTooHigh) }
+        } else if case .proposedRendezvous(let offered)? = p.myAnswer, !p.isLeader {
+            // Members may have seen different answers (a lost accept) and so decided
+            // differently; the leader's decision is the one the client follows. Stay in the
+            // group until the transfer lists who receives it, or the offered window passes.
+            p.deadline = max(window.end, offered.end) + configuration.grace
+            puts[key] = p
         } else {
             puts[key] = p
             finishPut(key)

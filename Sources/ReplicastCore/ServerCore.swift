@@ -19,6 +19,8 @@ public struct ServerCore: Sendable {
     public internal(set) var stats = ServerStats()
 
     var cache: ResponseCache
+    /// How long a full round of the Negotiating Group's answers takes to arrive (cluster consensus).
+    public internal(set) var answerRounds = RoundTripEstimator()
     var puts: [RequestID: ServerPut] = [:]
     var gets: [RequestID: ServerGet] = [:]
     var pending: [UInt64: PendingWork] = [:]
@@ -63,6 +65,12 @@ public struct ServerCore: Sendable {
     }
 
     // MARK: - Helpers shared by the put and get halves
+
+    /// How long a member collects its peers' answers before deciding: at least the configured
+    /// time, longer when full rounds have been seen to take longer (a slow host or network).
+    var collectWait: Duration {
+        answerRounds.timeout(floor: configuration.collectTimeout, ceiling: .seconds(1))
+    }
 
     mutating func newID() -> RequestID {
         defer { nextSequence &+= 1 }
