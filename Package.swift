@@ -89,6 +89,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // The deterministic simulator: the protocol core over a virtual network and clock.
+        .target(name: "ReplicastSimulator", dependencies: ["ReplicastCore", "ReplicastWire"]),
         .executableTarget(
             name: "replicast-node",
             dependencies: [
@@ -100,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "replicast",
             dependencies: [
-                "ReplicastRuntime",
+                "ReplicastRuntime", "ReplicastSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -111,6 +113,7 @@ let package = Package(
                 "ReplicastWire", "ReplicastCore", "ReplicastTransport", "ReplicastUDP",
                 "ReplicastVerbs", "ReplicastRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/replicast-bench"
         ),
@@ -121,6 +124,9 @@ let package = Package(
             dependencies: ["ReplicastWire", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "ReplicastCoreTests", dependencies: ["ReplicastCore", "ReplicastWire"]),
+        .testTarget(
+            name: "ReplicastSimulatorTests", dependencies: ["ReplicastSimulator", "ReplicastCore", "ReplicastWire"]
+        ),
         .testTarget(name: "ReplicastUDPTests", dependencies: ["ReplicastUDP", "ReplicastTransport"]),
         .testTarget(name: "ReplicastVerbsTests", dependencies: ["ReplicastVerbs", "ReplicastTransport"]),
         .testTarget(name: "ReplicastStoreTests", dependencies: ["ReplicastStore", "ReplicastCore"]),

@@ -13,7 +13,7 @@ public struct ClientConfiguration: Sendable {
     /// How long after the end of a transfer window to wait for Payload ACKs (servers fsync).
     public var ackGrace: Duration = .seconds(2)
     /// Proposals / requests per transaction before giving up.
-    public var maxAttempts: Int = 6
+    public var maxAttempts: Int = 8
     /// Base of the randomized (Aloha) back-off between attempts; doubles each attempt.
     public var retryBackoff: Duration = .milliseconds(10)
     /// Maximum delivery rate offered in proposals, bytes per second.

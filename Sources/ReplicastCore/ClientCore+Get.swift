@@ -45,7 +45,9 @@ extension ClientCore {
             receptionWindows: [window])
         emit(.negotiatingGroup(t.row), .request, t.requestID, .getRequest(request))
         // In cluster consensus the servers choose among themselves and the delivery follows.
-        t.deadline = now + (t.consensus == .client ? configuration.collectTimeout : configuration.collectTimeout * 3 + configuration.ackGrace)
+        let wait = collectWait(attempt: t.attempt)
+        t.requestedAt = now
+        t.deadline = now + (t.consensus == .client ? wait : wait * 3 + configuration.ackGrace)
     }
 
     private func currentGet(_ request: RequestID) -> UInt32? {
@@ -58,7 +60,10 @@ extension ClientCore {
         t.everAnswered = true
         t.responses[m.server] = m
         gets[seq] = t
-        if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
+        if t.consensus == .client && answeredByAll(t) {
+            roundTrips.add(now - t.requestedAt)
+            chooseResponder(seq, now: now)
+        }
     }
 
     mutating func onGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {

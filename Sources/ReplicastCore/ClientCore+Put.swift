@@ -33,8 +33,9 @@ extension ClientCore {
             consensus: t.consensus)
         emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
         // Cluster consensus: the servers collect among themselves first, then the leader answers.
-        let wait = t.consensus == .client ? configuration.collectTimeout : configuration.collectTimeout * 3
-        t.deadline = now + wait
+        let wait = collectWait(attempt: t.attempt)
+        t.proposedAt = now
+        t.deadline = now + (t.consensus == .client ? wait : wait * 3)
     }
 
     func current(_ proposal: RequestID) -> UInt32? {
@@ -53,6 +54,7 @@ extension ClientCore {
         if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
         puts[seq] = t
         if Set(table.members(of: t.row)).isSubset(of: t.answers.keys) {
+            roundTrips.add(now - t.proposedAt)
             decide(seq, now: now)
         }
     }
@@ -75,7 +77,16 @@ extension ClientCore {
             replicas: t.replicas, designated: table.designated(of: t.row), zones: zones,
             alreadyStored: known.sorted(), offers: offers, length: UInt64(t.payload.count),
             maxRate: configuration.maxDeliveryRate)
-        switch configuration.policy.choose(input) {
+        let decision = configuration.policy.choose(input)
+        switch decision {
+        case .transfer(let members, let window):
+            announce(t, members: members, alreadyStored: known.sorted(), window: window)
+        case .insufficient:
+            announce(t, members: [], alreadyStored: known.sorted(), window: RendezvousWindow(start: now, duration: .zero, rate: 0))
+        case .sufficient:
+            break  // the Relayed ACK releases every offer
+        }
+        switch decision {
         case .sufficient:
             puts[seq] = t
             finishPut(seq, now: now)
@@ -94,9 +105,19 @@ extension ClientCore {
         }
     }
 
+    /// Client consensus: tells the servers that offered (they joined the Delivery Group)
+    /// which of them were chosen and when the transfer starts, so that the chosen shrink
+    /// their bookings to the transfer and the others release theirs and leave.
+    private mutating func announce(_ t: PutTransaction, members: [NodeID], alreadyStored: [NodeID], window: RendezvousWindow) {
+        let decision = ConsensusPutAccept(
+            proposal: t.proposalID, negotiatingGroup: t.row, members: members, alreadyStored: alreadyStored, window: window)
+        emit(.group(t.deliveryGroup), .notification, t.decisionID, .consensusPutAccept(decision))
+    }
+
     mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
         t.everAnswered = true
+        roundTrips.add(now - t.proposedAt)
         t.alreadyStored.formUnion(m.alreadyStored)
         if m.members.isEmpty {
             puts[seq] = t

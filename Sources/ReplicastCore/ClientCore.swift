@@ -15,6 +15,8 @@ public struct ClientCore: Sendable {
     var gets: [UInt32: GetTransaction] = [:]
     var actions: [Action] = []
     var rng: RandomSource
+    /// Round trips from a request to the last answer of its Negotiating Group.
+    public internal(set) var roundTrips = RoundTripEstimator()
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
 
@@ -59,6 +61,13 @@ public struct ClientCore: Sendable {
 
     mutating func emit(_ target: Target, _ kind: MessageKind, _ id: RequestID, _ message: Message, pacing: RendezvousWindow? = nil) {
         actions.append(.send(Outbound(target: target, kind: kind, id: id, message: message, pacing: pacing)))
+    }
+
+    /// How long to collect answers on `attempt`: long enough for the round trips seen so
+    /// far, doubled on every further attempt (a slow host or network stretches it).
+    func collectWait(attempt: UInt16) -> Duration {
+        let base = roundTrips.timeout(floor: configuration.collectTimeout, ceiling: .seconds(2))
+        return base * (1 << Int(min(attempt, 6) - 1))
     }
 
     /// A randomized back-off for `attempt` (Aloha): uniform in [0.5, 1.5) x base x 2^(attempt-1).

@@ -24,6 +24,8 @@ struct GetTransaction: Sendable {
     var attempt: UInt16 = 0
     var phase: Phase = .requesting
     var deadline: Instant
+    /// When the current request was sent (for round-trip samples).
+    var requestedAt: Instant = .zero
     var responses: [NodeID: GetResponse] = [:]
     var notFound: Set<NodeID> = []
     var unavailableUntil: Instant?

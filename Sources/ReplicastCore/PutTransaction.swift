@@ -25,6 +25,8 @@ struct PutTransaction: Sendable {
     var attempt: UInt16 = 0
     var phase: Phase = .negotiating
     var deadline: Instant
+    /// When the current proposal was sent (for round-trip samples).
+    var proposedAt: Instant = .zero
     /// Answers to the current proposal.
     var answers: [NodeID: PutAccept.Answer] = [:]
     /// Servers known to store the chunk (ACKed in an earlier round, or already stored).
@@ -40,13 +42,14 @@ struct PutTransaction: Sendable {
     let owner: NodeID
 
     /// Messages of one transaction share (source, sequence); the sub-sequence tells them
-    /// apart: four per attempt (proposal, transfer, relayed ACK, abort).
+    /// apart: five per attempt (proposal, transfer, relayed ACK, abort, decision).
     var proposalID: RequestID { id(0) }
     var transferID: RequestID { id(1) }
     var relayedAckID: RequestID { id(2) }
     var abortID: RequestID { id(3) }
+    var decisionID: RequestID { id(4) }
 
     private func id(_ offset: UInt16) -> RequestID {
-        RequestID(source: owner, sequence: sequence, subsequence: attempt &* 4 &+ offset)
+        RequestID(source: owner, sequence: sequence, subsequence: attempt &* 5 &+ offset)
     }
 }

@@ -49,7 +49,11 @@ public protocol RendezvousPolicy: Sendable {
 }
 
 /// The default policy: K replicas, at least one on a designated member, distinct failure
-/// domains where possible, earliest windows first (ties by server id).
+/// domains where possible, earliest start first (ties by server id). The transfer starts at
+/// the earliest time every chosen member's window holds it from start to end (a window all
+/// of them have booked). When the windows have no such time in common, the earliest offers
+/// are chosen and the transfer starts at the latest of their starts (members then book it
+/// anew, or decline). Distinct failure domains come before an earlier start.
 public struct DefaultRendezvousPolicy: RendezvousPolicy {
     public init() {}
 
@@ -64,33 +68,76 @@ public struct DefaultRendezvousPolicy: RendezvousPolicy {
             .filter { !stored.contains($0.key) }
             .sorted { ($0.value.start, $0.key) < ($1.value.start, $1.key) }
         guard candidates.count >= needed else { return .insufficient }
+        let starts = Array(Set(candidates.map(\.value.start))).sorted()
+        // Distinct failure domains first; within that, a start every window holds.
+        for distinctZonesOnly in [true, false] {
+            for start in starts {
+                let usable = candidates.filter { $0.value.start <= start && fits(input, start: start, in: $0.value) }
+                guard let chosen = select(usable.map(\.key), needed: needed, distinctZonesOnly: distinctZonesOnly,
+                                          haveDesignated: haveDesignated, designated: designated, input: input)
+                else { continue }
+                let window = transferWindow(chosen, start: start, input)
+                if chosen.allSatisfy({ window.end <= input.offers[$0]!.end }) { return .transfer(members: chosen, window: window) }
+            }
+            // No start suits every window: the earliest offers, from the latest of their
+            // starts; a member whose window ends too early books the transfer anew, or declines.
+            if let chosen = select(candidates.map(\.key), needed: needed, distinctZonesOnly: distinctZonesOnly,
+                                   haveDesignated: haveDesignated, designated: designated, input: input) {
+                let start = chosen.map { input.offers[$0]!.start }.max()!
+                return .transfer(members: chosen, window: transferWindow(chosen, start: start, input))
+            }
+        }
+        return .insufficient
+    }
 
-        // Greedy by earliest window, first in distinct zones, then any zone.
+    /// The transfer to `chosen` from `start`, at the slowest of their rates (capped by the
+    /// sender's).
+    private func transferWindow(_ chosen: [NodeID], start: Instant, _ input: RendezvousInput) -> RendezvousWindow {
+        let rate = max(1, min(input.maxRate, chosen.map { input.offers[$0]!.rate }.min()!))
+        return RendezvousWindow(start: start, duration: transferTime(input.length, rate), rate: rate)
+    }
+
+    /// Whether a transfer starting at `start` at the window's rate (capped by the sender's)
+    /// ends within the window.
+    private func fits(_ input: RendezvousInput, start: Instant, in window: RendezvousWindow) -> Bool {
+        start + transferTime(input.length, max(1, min(input.maxRate, window.rate))) <= window.end
+    }
+
+    private func transferTime(_ length: UInt64, _ rate: UInt64) -> Duration {
+        .nanoseconds(Int64(Double(length) / Double(rate) * 1e9) + 1)
+    }
+
+    /// `needed` of `usable` (in order of preference): first in distinct zones, then (unless
+    /// `distinctZonesOnly`) any zone, with a designated member among them; nil if impossible.
+    private func select(
+        _ usable: [NodeID], needed: Int, distinctZonesOnly: Bool, haveDesignated: Bool, designated: Set<NodeID>,
+        input: RendezvousInput
+    ) -> [NodeID]? {
+        guard usable.count >= needed else { return nil }
         var usedZones = Set(input.alreadyStored.compactMap { input.zones[$0] })
         var chosen: [NodeID] = []
-        for (node, _) in candidates where chosen.count < needed {
+        for node in usable where chosen.count < needed {
             let zone = input.zones[node] ?? "\(node)"
             if !usedZones.contains(zone) {
                 chosen.append(node)
                 usedZones.insert(zone)
             }
         }
-        for (node, _) in candidates where chosen.count < needed && !chosen.contains(node) {
-            chosen.append(node)
+        if !distinctZonesOnly {
+            for node in usable where chosen.count < needed && !chosen.contains(node) { chosen.append(node) }
         }
+        guard chosen.count == needed else { return nil }
         // At least one designated replica overall.
         if !haveDesignated && !chosen.contains(where: designated.contains) {
-            guard let firstDesignated = candidates.first(where: { designated.contains($0.key) })?.key else {
-                return .insufficient
-            }
+            guard let firstDesignated = usable.first(where: designated.contains) else { return nil }
+            let replaced = chosen[chosen.count - 1]
             chosen[chosen.count - 1] = firstDesignated
+            if distinctZonesOnly {
+                // The swap must keep the zones distinct.
+                let zones = chosen.map { input.zones[$0] ?? "\($0)" } + input.alreadyStored.compactMap { input.zones[$0] }
+                if Set(zones).count != zones.count { chosen[chosen.count - 1] = replaced; return nil }
+            }
         }
-        chosen.sort()
-        let windows = chosen.compactMap { input.offers[$0] }
-        let start = windows.map(\.start).max()!
-        let rate = max(1, min(input.maxRate, windows.map(\.rate).min()!))
-        let seconds = Double(input.length) / Double(rate)
-        let window = RendezvousWindow(start: start, duration: .nanoseconds(Int64(seconds * 1e9) + 1), rate: rate)
-        return .transfer(members: chosen, window: window)
+        return chosen.sorted()
     }
 }

@@ -12,6 +12,15 @@ public struct ServerConfiguration: Sendable {
     public var storageWriteRate: UInt64 = 1_000_000_000
     /// The earliest a proposed window starts after the proposal arrives.
     public var leadTime: Duration = .microseconds(300)
+    /// Book reserved inbound bandwidth before proposing a rendezvous (the protocol). False
+    /// grants every proposal at once at the full rate, ignoring the calendar: only to
+    /// measure what reservations prevent.
+    public var reservations: Bool = true
+    /// How much longer than its transfer a proposed window is (and is booked for): the
+    /// members chosen for a put must all have windows that hold the transfer, so windows
+    /// that start a little apart still overlap. The chooser's decision shrinks the booking
+    /// to the transfer itself.
+    public var windowSlack: Duration = .microseconds(50)
     /// A window later than this from now is answered Not Now instead.
     public var maxWait: Duration = .seconds(2)
     /// Cluster consensus: how long members collect each other's answers before deciding.

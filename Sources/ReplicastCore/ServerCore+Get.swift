@@ -17,6 +17,8 @@ struct ServerGet: Sendable {
     var volunteering = false
     var storing = false
     var deadline: Instant
+    /// When the request arrived (for the answer-round estimate).
+    var receivedAt: Instant?
 
     var consensus: ConsensusMode { request?.consensus ?? .client }
     var answered: Set<NodeID> { Set(offers.keys).union(notFound).union(volunteers) }
@@ -29,6 +31,7 @@ extension ServerCore {
         var g = gets[id] ?? ServerGet(client: id.source, deadline: now)
         g.request = m
         g.client = id.source
+        g.receivedAt = now
         g.deadline = now + configuration.grace
 
         let found: (ChunkName?, HashID)?
@@ -58,7 +61,7 @@ extension ServerCore {
             }
             gets[id] = g
             if !toClient {
-                g.deadline = now + configuration.collectTimeout
+                g.deadline = now + collectWait
                 gets[id] = g
                 if isAnsweredByAll(g) { decideGet(id, now: now) }
             } else if !g.volunteering {
@@ -86,7 +89,7 @@ extension ServerCore {
         } else {
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, .getResponse(response), now: now)
             g.offers[me] = response
-            g.deadline = now + configuration.collectTimeout
+            g.deadline = now + collectWait
             gets[id] = g
             if isAnsweredByAll(g) { decideGet(id, now: now) }
         }
@@ -108,7 +111,10 @@ extension ServerCore {
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
         g.offers[m.server] = m
         gets[m.request] = g
-        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) { decideGet(m.request, now: now) }
+        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) {
+            if let since = g.receivedAt { answerRounds.add(now - since) }
+            decideGet(m.request, now: now)
+        }
     }
 
     mutating func onPeerGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
@@ -143,8 +149,9 @@ extension ServerCore {
                     start: best.responseTime, duration: .nanoseconds(Int64(seconds * 1e9) + 1), rate: best.rate)))
                 return
             }
-        } else {
-            // Nobody holds it: the first designated member that answered tells the client.
+        } else if isAnsweredByAll(g) {
+            // Every member said it does not hold the chunk: the first designated one tells
+            // the client. (With answers missing, nobody speaks; the client retries.)
             if table.designated(of: request.negotiatingGroup).first(where: g.answered.contains) == me {
                 send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
                     request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
@@ -154,10 +161,12 @@ extension ServerCore {
         if !g.volunteering { gets[key] = nil }
     }
 
-    mutating func onGetAccept(_ m: GetAccept, now: Instant) {
+    mutating func onGetAccept(_ m: GetAccept, id: RequestID, now: Instant) {
         // The accept's request field is the get request it accepts.
         guard let g = gets[m.request] else { return }
         if m.server == me, let hash = g.hash {
+            // Remembered, so that a retransmitted accept does not send the chunk again.
+            cache.begin(id, now: now)
             load(m.request, hash, .transfer(m.window))
         } else if !g.volunteering {
             gets[m.request] = nil

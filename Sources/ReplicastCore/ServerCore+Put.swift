@@ -13,11 +13,15 @@ struct ServerPut: Sendable {
     var isLeader = false
     /// Cluster leader: members whose Payload ACK was seen.
     var acks: Set<NodeID> = []
+    /// Cluster leader: members that NAKed (declined or failed).
+    var naks: Set<NodeID> = []
     var storing = false
     var joined = false
     /// The content hash from the transfer (when the proposal was never seen).
     var transferHash: HashID?
     var deadline: Instant
+    /// When the proposal arrived (for the answer-round estimate).
+    var receivedAt: Instant?
 
     var consensus: ConsensusMode { proposal?.consensus ?? .client }
 }
@@ -38,10 +42,20 @@ extension ServerCore {
         } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
             answer = .notNow(earliestRetry: now + configuration.maxWait)
             stats.notNow += 1
+        } else if !configuration.reservations {
+            // No calendar (the comparison): every proposal gets the full rate at once.
+            let rate = max(1, min(m.maxDeliveryRate, configuration.reservedInboundRate))
+            let duration = Duration.nanoseconds(Int64(Double(m.chunkLength) / Double(rate) * 1e9) + 1)
+            join(m.deliveryGroup)
+            p.joined = true
+            answer = .proposedRendezvous(RendezvousWindow(
+                start: now + configuration.leadTime, duration: duration + configuration.windowSlack, rate: rate))
+            stats.acceptsOffered += 1
         } else {
             let queueDelay = Duration.nanoseconds(Int64(Double(pendingWriteBytes) / Double(configuration.storageWriteRate) * 1e9))
             let window = calendar.earliestWindow(
-                notBefore: now + configuration.leadTime + queueDelay, bytes: m.chunkLength, maxRate: m.maxDeliveryRate)
+                notBefore: now + configuration.leadTime + queueDelay, bytes: m.chunkLength, maxRate: m.maxDeliveryRate,
+                slack: configuration.windowSlack)
             if window.start - now > configuration.maxWait {
                 answer = .notNow(earliestRetry: window.start)
                 stats.notNow += 1
@@ -64,7 +78,8 @@ extension ServerCore {
         case .cluster:
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, accept, now: now)
             p.accepts[me] = answer
-            p.deadline = now + configuration.collectTimeout
+            p.receivedAt = now
+            p.deadline = now + collectWait
             puts[id] = p
             if answeredByAll(p, row: m.negotiatingGroup) { decideCluster(id, now: now) }
         }
@@ -80,7 +95,10 @@ extension ServerCore {
         guard !p.decided else { return }
         p.accepts[server] = m.answer
         puts[m.proposal] = p
-        if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) { decideCluster(m.proposal, now: now) }
+        if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) {
+            if let since = p.receivedAt { answerRounds.add(now - since) }
+            decideCluster(m.proposal, now: now)
+        }
     }
 
     /// Cluster consensus: every member evaluates the same answers with the same policy.
@@ -128,13 +146,46 @@ extension ServerCore {
                 alreadyStored: stored.sorted(), window: window)))
         }
         if members.contains(me) {
-            calendar.reserve(key, window, expiry: window.end + configuration.grace)
             p.deadline = window.end + configuration.grace
+            puts[key] = p
+            if !book(key, window) { nak(key, .rateTooHigh) }
+        } else if case .proposedRendezvous(let offered)? = p.myAnswer, !p.isLeader {
+            // Members may have seen different answers (a lost accept) and so decided
+            // differently; the leader's decision is the one the client follows. Stay in the
+            // group until the transfer lists who receives it, or the offered window passes.
+            p.deadline = max(window.end, offered.end) + configuration.grace
             puts[key] = p
         } else {
             puts[key] = p
             finishPut(key)
         }
+    }
+
+    /// Client consensus: the client's choice, multicast to the Delivery Group before the
+    /// transfer. A chosen member books just the transfer; any other releases its booking
+    /// and leaves.
+    mutating func onDecision(_ m: ConsensusPutAccept, from source: NodeID, now: Instant) {
+        guard source == m.proposal.source, var p = puts[m.proposal], p.consensus == .client, !p.storing else { return }
+        guard m.members.contains(me) else {
+            finishPut(m.proposal)
+            return
+        }
+        p.deadline = max(p.deadline, m.window.end + configuration.grace)
+        puts[m.proposal] = p
+        if !book(m.proposal, m.window) { nak(m.proposal, .rateTooHigh) }
+    }
+
+    /// Books the chosen transfer window of a put in place of the window offered: inside it,
+    /// the booking just shrinks; outside, it must fit among the other reservations. False
+    /// when it does not (the server then declines the transfer, and the chooser retries).
+    mutating func book(_ key: RequestID, _ window: RendezvousWindow) -> Bool {
+        guard configuration.reservations else { return true }
+        guard calendar.canReserve(window, replacing: key) else {
+            stats.declinedWindows += 1
+            return false
+        }
+        calendar.reserve(key, window, expiry: window.end + configuration.grace)
+        return true
     }
 
     mutating func onTransfer(_ m: RendezvousTransfer, now: Instant) {
@@ -211,10 +262,17 @@ extension ServerCore {
         leaderCheck(proposal)
     }
 
-    /// Cluster leader: once every member has ACKed, tell the client.
+    mutating func onPeerNak(_ proposal: RequestID, from server: NodeID) {
+        guard var p = puts[proposal], p.isLeader, server != me else { return }
+        p.naks.insert(server)
+        puts[proposal] = p
+        leaderCheck(proposal)
+    }
+
+    /// Cluster leader: once every member has ACKed or NAKed, tell the client.
     mutating func leaderCheck(_ key: RequestID, force: Bool = false) {
         guard let p = puts[key], p.isLeader, let proposal = p.proposal else { return }
-        guard force || Set(p.members).isSubset(of: p.acks), !p.storing else { return }
+        guard force || Set(p.members).isSubset(of: p.acks.union(p.naks)), !p.storing else { return }
         send(.node(p.client), .response, .consensusAck(ConsensusAck(
             proposal: key, contentHash: proposal.contentHash, storedOn: p.acks.sorted())))
         finishPut(key)

@@ -19,6 +19,8 @@ public struct ServerCore: Sendable {
     public internal(set) var stats = ServerStats()
 
     var cache: ResponseCache
+    /// How long a full round of the Negotiating Group's answers takes to arrive (cluster consensus).
+    public internal(set) var answerRounds = RoundTripEstimator()
     var puts: [RequestID: ServerPut] = [:]
     var gets: [RequestID: ServerGet] = [:]
     var pending: [UInt64: PendingWork] = [:]
@@ -63,6 +65,12 @@ public struct ServerCore: Sendable {
     }
 
     // MARK: - Helpers shared by the put and get halves
+
+    /// How long a member collects its peers' answers before deciding: at least the configured
+    /// time, longer when full rounds have been seen to take longer (a slow host or network).
+    var collectWait: Duration {
+        answerRounds.timeout(floor: configuration.collectTimeout, ceiling: .seconds(1))
+    }
 
     mutating func newID() -> RequestID {
         defer { nextSequence &+= 1 }
@@ -133,9 +141,11 @@ public struct ServerCore: Sendable {
         case .getRequest(let m): onGetRequest(m, id: inbound.id, now: now)
         case .getResponse(let m): onPeerGetResponse(m, now: now)
         case .errorGetResponse(let m): onPeerGetError(m, from: inbound.source, now: now)
-        case .getAccept(let m): onGetAccept(m, now: now)
+        case .getAccept(let m): onGetAccept(m, id: inbound.id, now: now)
         case .additionalTargetRequest(let m): onAdditionalTarget(m, from: inbound.source)
-        case .consensusPutAccept, .payloadNak, .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
+        case .consensusPutAccept(let m): onDecision(m, from: inbound.source, now: now)
+        case .payloadNak(let m): onPeerNak(m.proposal, from: inbound.source)
+        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
             break  // addressed to clients
         }
     }
@@ -163,9 +173,13 @@ public struct ServerCore: Sendable {
 
     /// The runtime's reassembler gave up on a transfer (fragments missing at its timeout).
     public mutating func transferIncomplete(_ transferID: RequestID, now: Instant) {
-        // The transfer's id differs from the proposal's by its sub-sequence only.
-        guard let key = puts.keys.first(where: { $0.source == transferID.source && $0.sequence == transferID.sequence }),
-              let p = puts[key], !p.storing
+        // The transfer's id differs from the proposal's by its sub-sequence only: the
+        // proposal is the latest one of that transaction sent before the transfer (a server
+        // may still hold an earlier attempt's proposal).
+        let attempts = puts.keys.filter {
+            $0.source == transferID.source && $0.sequence == transferID.sequence && $0.subsequence < transferID.subsequence
+        }
+        guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.storing
         else { return }
         stats.incompleteTransfers += 1
         nak(key, .incomplete)
@@ -220,6 +234,8 @@ public struct ServerStats: Sendable, Equatable {
     public var duplicateRequests = 0
     public var staleMessages = 0
     public var expiredReservations = 0
+    /// Chosen transfer windows this server could not book (it declined the transfer).
+    public var declinedWindows = 0
     public var incompleteTransfers = 0
     public var transfersServed = 0
     public var leftNotListed = 0

@@ -33,7 +33,8 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
 
     /// Distributed Hash Allocation Table generation.
     public var generation: UInt32
-    /// Interface address every node sends and joins groups on (127.0.0.1 for a local cluster).
+    /// Interface address clients send and join groups on unless told otherwise (127.0.0.1
+    /// for a local cluster). A node uses the address of its own endpoint.
     public var interface: String
     /// Multicast TTL (0 keeps traffic on the machine).
     public var multicastTTL: UInt8

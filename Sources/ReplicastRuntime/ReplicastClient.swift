@@ -23,12 +23,12 @@ public final class ReplicastClient {
     /// Connects to the cluster described by `cluster` (no handshake: a client only needs the
     /// table and a transport).
     public convenience init(
-        cluster: ClusterConfiguration, transport choice: TransportChoice = .udp, id: NodeID? = nil,
-        logger: Logger? = nil, tuning: (inout ClientConfiguration) -> Void = { _ in }
+        cluster: ClusterConfiguration, transport choice: TransportChoice = .udp, interface: String? = nil,
+        id: NodeID? = nil, logger: Logger? = nil, tuning: (inout ClientConfiguration) -> Void = { _ in }
     ) throws {
         try self.init(
-            cluster: cluster, transport: try choice.open(cluster: cluster, unicastPort: 0), id: id, logger: logger,
-            tuning: tuning)
+            cluster: cluster, transport: try choice.open(cluster: cluster, interface: interface, unicastPort: 0), id: id,
+            logger: logger, tuning: tuning)
     }
 
     /// Connects over an already open transport.

@@ -37,8 +37,11 @@ public final class StorageNode: @unchecked Sendable {
         self.logger = log
         let table = try cluster.allocationTable()
         let store = try ChunkStore(directory: .init(entry.dataDirectory), quotaBytes: entry.quotaBytes)
-        let port = Endpoint(entry.endpoint).map { UInt16(truncatingIfNeeded: $0.selector) } ?? 0
-        let transport = try choice.open(cluster: cluster, unicastPort: port)
+        guard let endpoint = Endpoint(entry.endpoint), let ip = entry.endpoint.split(separator: ":").first else {
+            throw ConfigurationError("server \(id) has an invalid endpoint '\(entry.endpoint)' (want a.b.c.d:port)")
+        }
+        let transport = try choice.open(
+            cluster: cluster, interface: String(ip), unicastPort: UInt16(truncatingIfNeeded: endpoint.selector))
         self.transport = transport
 
         var catalog = ChunkCatalog()

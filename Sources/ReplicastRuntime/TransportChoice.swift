@@ -17,12 +17,13 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Opens the transport for a participant whose unicast port is `unicastPort` (0: any).
-    public func open(cluster: ClusterConfiguration, unicastPort: UInt16) throws -> any DatagramTransport {
+    /// Opens the transport for a participant on `interface` (default: the cluster's) whose
+    /// unicast port is `unicastPort` (0: any).
+    public func open(cluster: ClusterConfiguration, interface: String? = nil, unicastPort: UInt16) throws -> any DatagramTransport {
         switch self {
         case .udp:
             var c = UDPTransport.Configuration(multicastPort: cluster.table.port)
-            c.interface = cluster.interface
+            c.interface = interface ?? cluster.interface
             c.unicastPort = unicastPort
             c.multicastTTL = cluster.multicastTTL
             c.maxDatagramSize = cluster.maxDatagramSize

@@ -33,8 +33,7 @@ public struct Fragmenter: Sendable {
     /// header, `.messageTooLarge` if the message needs more than 65535 fragments or more than
     /// 2³²-1 bytes, `.listTooLong` or `.invalidField` if a field cannot be encoded.
     public init(envelope: Envelope, maxDatagramSize: Int) throws(WireError) {
-        let metadata = try envelope.message.encodeMetadata()
-        let payload = envelope.message.payload
+        let (type, metadata, payload) = try envelope.message.encodeForWire()
         let stride = maxDatagramSize - WireFormat.headerSize
         guard stride >= metadata.count, stride > 0 else { throw .metadataTooLarge }
         let length = metadata.count + payload.count
@@ -48,7 +47,7 @@ public struct Fragmenter: Sendable {
         self.metadata = metadata
         self.payload = payload
         self.header = DatagramHeader(
-            headerLength: WireFormat.headerSize, type: envelope.message.wireType, kind: envelope.kind,
+            headerLength: WireFormat.headerSize, type: type, kind: envelope.kind,
             id: envelope.id, generation: envelope.generation, fragmentIndex: 0, fragmentCount: count,
             fragmentOffset: 0, fragmentLength: 0, messageLength: length, metadataLength: metadata.count)
     }

@@ -35,28 +35,60 @@ extension Message {
         }
     }
 
-    /// The metadata bytes (every field except the bulk payload), in wire order.
-    func encodeMetadata() throws(WireError) -> [UInt8] {
+    /// What a sender needs, from one pass over the message: its type code, its metadata bytes
+    /// (every field except the bulk payload, in wire order) and its bulk payload.
+    func encodeForWire() throws(WireError) -> (type: MessageType, metadata: [UInt8], payload: Payload) {
         var w = WireWriter(capacity: 256)
         switch self {
-        case .putProposal(let m): m.encode(to: &w)
-        case .putAccept(let m): try m.encode(to: &w)
-        case .consensusPutAccept(let m): try m.encode(to: &w)
-        case .rendezvousTransfer(let m): try m.encode(to: &w)
-        case .payloadAck(let m): m.encode(to: &w)
-        case .payloadNak(let m): m.encode(to: &w)
-        case .relayedAck(let m): try m.encode(to: &w)
-        case .consensusAck(let m): try m.encode(to: &w)
-        case .getRequest(let m): try m.encode(to: &w)
-        case .getResponse(let m): m.encode(to: &w)
-        case .getAccept(let m): try m.encode(to: &w)
-        case .additionalTargetRequest(let m): m.encode(to: &w)
-        case .errorGetResponse(let m): m.encode(to: &w)
-        case .contentNotImmediatelyAvailable(let m): m.encode(to: &w)
-        case .transferAbort(let m): m.encode(to: &w)
-        case .staleGeneration(let m): m.encode(to: &w)
+        case .putProposal(let m):
+            m.encode(to: &w)
+            return (m.wireType, w.bytes, m.immediate)
+        case .putAccept(let m):
+            try m.encode(to: &w)
+            return (m.wireType, w.bytes, .empty)
+        case .consensusPutAccept(let m):
+            try m.encode(to: &w)
+            return (.consensusPutAccept, w.bytes, .empty)
+        case .rendezvousTransfer(let m):
+            try m.encode(to: &w)
+            return (m.wireType, w.bytes, m.content)
+        case .payloadAck(let m):
+            m.encode(to: &w)
+            return (m.wireType, w.bytes, .empty)
+        case .payloadNak(let m):
+            m.encode(to: &w)
+            return (.payloadNak, w.bytes, .empty)
+        case .relayedAck(let m):
+            try m.encode(to: &w)
+            return (.relayedAck, w.bytes, .empty)
+        case .consensusAck(let m):
+            try m.encode(to: &w)
+            return (.consensusAck, w.bytes, .empty)
+        case .getRequest(let m):
+            try m.encode(to: &w)
+            return (m.wireType, w.bytes, .empty)
+        case .getResponse(let m):
+            m.encode(to: &w)
+            return (m.wireType, w.bytes, m.immediate)
+        case .getAccept(let m):
+            try m.encode(to: &w)
+            return (.getAccept, w.bytes, .empty)
+        case .additionalTargetRequest(let m):
+            m.encode(to: &w)
+            return (.additionalTargetRequest, w.bytes, .empty)
+        case .errorGetResponse(let m):
+            m.encode(to: &w)
+            return (.errorGetResponse, w.bytes, .empty)
+        case .contentNotImmediatelyAvailable(let m):
+            m.encode(to: &w)
+            return (.contentNotImmediatelyAvailable, w.bytes, .empty)
+        case .transferAbort(let m):
+            m.encode(to: &w)
+            return (.transferAbort, w.bytes, .empty)
+        case .staleGeneration(let m):
+            m.encode(to: &w)
+            return (.staleGeneration, w.bytes, .empty)
         }
-        return w.bytes
     }
 
     /// Decodes a message of type `type` from its metadata bytes; `payload` is the bulk

@@ -4,11 +4,12 @@ final class PartialMessage {
     /// The header of the first fragment received; later fragments must agree with it.
     let first: DatagramHeader
     let buffer: PayloadBuffer
-    private var bitmap: [UInt64]
-    private(set) var receivedFragments = 0
-    private(set) var receivedBytes = 0
+    // Confined to the reassembler's thread: no dynamic exclusivity checks per fragment.
+    @exclusivity(unchecked) private var bitmap: [UInt64]
+    @exclusivity(unchecked) private(set) var receivedFragments = 0
+    @exclusivity(unchecked) private(set) var receivedBytes = 0
     let firstReceived: Instant
-    private(set) var lastReceived: Instant
+    @exclusivity(unchecked) private(set) var lastReceived: Instant
 
     /// Bytes charged against `ReassemblyLimits.maxBufferedBytes`.
     var cost: Int { PartialMessage.cost(of: first) }

@@ -10,12 +10,17 @@
 /// Not thread-safe: one event loop owns a reassembler.
 public final class Reassembler {
     public let limits: ReassemblyLimits
-    public private(set) var counters = ReassemblyCounters()
+    // The reassembler is confined to one thread; the per-datagram path skips the dynamic
+    // exclusivity checks on its stored properties.
+    @exclusivity(unchecked) public private(set) var counters = ReassemblyCounters()
     /// Bytes currently held by incomplete messages (buffers and bitmaps).
-    public private(set) var bufferedBytes = 0
+    @exclusivity(unchecked) public private(set) var bufferedBytes = 0
 
-    private var partials: [MessageKey: PartialMessage] = [:]
-    private var recent: RecentMessages
+    @exclusivity(unchecked) private var partials: [MessageKey: PartialMessage] = [:]
+    @exclusivity(unchecked) private var recent: RecentMessages
+    /// The message the previous fragment belonged to (fragments of one transfer arrive in
+    /// runs), so the common case needs no hash lookup. Cleared when it completes or expires.
+    @exclusivity(unchecked) private var lastPartial: (key: MessageKey, partial: PartialMessage)?
 
     public init(limits: ReassemblyLimits = ReassemblyLimits()) {
         self.limits = limits
@@ -46,12 +51,14 @@ public final class Reassembler {
         if h.fragmentCount == 1 { return try decodeSingle(h, fragment) }
 
         let key = MessageKey(h)
-        if recent.contains(key) {
+        let partial: PartialMessage
+        if let last = lastPartial, last.key == key {
+            guard last.partial.agrees(with: h) else { throw .inconsistentFragment }
+            partial = last.partial
+        } else if recent.contains(key) {
             counters.duplicatesDiscarded += 1
             return nil
-        }
-        let partial: PartialMessage
-        if let existing = partials[key] {
+        } else if let existing = partials[key] {
             guard existing.agrees(with: h) else { throw .inconsistentFragment }
             partial = existing
         } else {
@@ -63,6 +70,7 @@ public final class Reassembler {
             partials[key] = partial
             bufferedBytes += partial.cost
         }
+        lastPartial = (key, partial)
         guard partial.place(h, bytes: fragment, now: now) else {
             counters.duplicatesDiscarded += 1
             return nil
@@ -70,6 +78,7 @@ public final class Reassembler {
         guard partial.isComplete else { return nil }
 
         partials[key] = nil
+        lastPartial = nil
         bufferedBytes -= partial.cost
         recent.insert(key, at: now)
         let f = partial.first
@@ -101,6 +110,7 @@ public final class Reassembler {
     public func expire(now: Instant) -> [IncompleteMessage] {
         recent.forget(olderThan: limits.timeout, now: now)
         let stalled = partials.filter { now - $0.value.lastReceived >= limits.timeout }
+        if !stalled.isEmpty { lastPartial = nil }
         var expired: [IncompleteMessage] = []
         expired.reserveCapacity(stalled.count)
         for (key, partial) in stalled {

@@ -15,11 +15,13 @@ struct WireWriter {
     }
 
     mutating func u32(_ v: UInt32) {
-        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
+        u16(UInt16(truncatingIfNeeded: v >> 16))
+        u16(UInt16(truncatingIfNeeded: v))
     }
 
     mutating func u64(_ v: UInt64) {
-        withUnsafeBytes(of: v.bigEndian) { bytes.append(contentsOf: $0) }
+        u32(UInt32(truncatingIfNeeded: v >> 32))
+        u32(UInt32(truncatingIfNeeded: v))
     }
 }
 

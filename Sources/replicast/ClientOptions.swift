@@ -20,6 +20,9 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "Consensus: client (the client chooses) or cluster (the servers choose).")
     var consensus: String = "client"
 
+    @Option(name: .long, help: "Interface address to send and join groups on (default: the cluster file's).")
+    var interface: String?
+
     @Option(name: .long, help: "Log level.")
     var logLevel: String = "warning"
 
@@ -42,7 +45,7 @@ struct ClientOptions: ParsableArguments {
         do {
             let config = try ClusterConfiguration.load(from: cluster)
             let choice = try TransportChoice(name: transport, device: device, gidIndex: gidIndex)
-            return try ReplicastClient(cluster: config, transport: choice)
+            return try ReplicastClient(cluster: config, transport: choice, interface: interface)
         } catch {
             fail("\(error)")
         }

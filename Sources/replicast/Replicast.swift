@@ -7,7 +7,10 @@ struct Replicast: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicast",
         abstract: "Put and get objects through a Replicast cluster; run a local cluster.",
-        subcommands: [LocalClusterCommand.self, PutCommand.self, GetCommand.self, LocateCommand.self])
+        subcommands: [
+            LocalClusterCommand.self, PutCommand.self, GetCommand.self, LocateCommand.self, WorkloadCommand.self,
+            SimulateCommand.self,
+        ])
 
     /// Accepts `replicast --cluster FILE <subcommand> ...` by moving the leading cluster
     /// option behind the subcommand, where the subcommands declare it.

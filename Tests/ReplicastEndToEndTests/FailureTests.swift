@@ -75,3 +75,19 @@ struct FailureTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(data))
     }
 }
+
+/// A client whose allocation table is older than the cluster's is told, and fails clearly.
+@Suite("Stale table generation")
+struct StaleGenerationTests {
+    @Test("servers answer a stale proposal with the current generation; the put fails with that reason")
+    func staleClient() throws {
+        let cluster = try LocalTestCluster()
+        var old = cluster.configuration
+        old.generation -= 1
+        let client = try ReplicastClient(cluster: old)
+        #expect(throws: PutError.staleTable(current: cluster.configuration.generation)) {
+            _ = try client.putChunk(Payload(copying: testBytes(4096, seed: 71)))
+        }
+        #expect(cluster.nodes.values.map(\.stats.staleMessages).reduce(0, +) >= 1)
+    }
+}

@@ -23,7 +23,7 @@ import Testing
             var rng = SplitMix(state: seed)
             let tight = try Fragmenter(envelope: envelope, maxDatagramSize: 9000).metadataLength
                 + WireFormat.headerSize + Int.random(in: 0...64, using: &rng)
-            for size in [1472, 9000, tight] {
+            for size in [1472, 1500, 8972, 9000, tight] {
                 try checkRoundTrip(envelope, maxDatagramSize: size, rng: &rng)
             }
         }

@@ -1,0 +1,36 @@
+import ReplicastCore
+import ReplicastWire
+
+/// A client in the simulation: the real `ClientCore` and the transactions it was asked to
+/// run.
+final class SimulatedClient {
+    /// A transaction in flight.
+    enum Operation {
+        case put(HashID, started: Instant)
+        case get(HashID, started: Instant)
+    }
+
+    let id: NodeID
+    var attachment: NodeAttachment
+    var core: ClientCore
+    /// Transactions started and not yet finished, by token.
+    var inFlight: [TransactionToken: Operation] = [:]
+    /// Transactions still to start.
+    var remaining: Int
+    /// Of those, how many may start now (open loop: the ones that have "arrived").
+    var eligible: Int
+    /// Transactions this client may keep in flight.
+    let concurrency: Int
+
+    init(core: ClientCore, links: LinkConfiguration, transactions: Int, concurrency: Int, openLoop: Bool) {
+        self.id = core.configuration.id
+        self.core = core
+        self.attachment = NodeAttachment(links: links)
+        self.remaining = transactions
+        self.eligible = openLoop ? 0 : transactions
+        self.concurrency = concurrency
+    }
+
+    /// Whether every transaction of this client has finished.
+    var isDone: Bool { remaining == 0 && inFlight.isEmpty }
+}

@@ -1,0 +1,234 @@
+import ReplicastCore
+import ReplicastWire
+
+extension Simulation {
+    var verifier: SimulatedClient { clients[clients.count - 1] }
+
+    func clientStarts(_ c: SimulatedClient) {
+        if configuration.workload.offeredRate != nil {
+            transactionArrives(c)
+        } else {
+            launch(c)
+        }
+    }
+
+    /// Open loop: one more transaction may start; the next arrives after the mean chunk
+    /// size at the offered rate (jittered).
+    func transactionArrives(_ c: SimulatedClient) {
+        guard phase == .workload, c.eligible < c.remaining, let rate = configuration.workload.offeredRate else { return }
+        c.eligible += 1
+        launch(c)
+        if c.eligible < c.remaining || c.remaining > c.eligible {
+            let sizes = configuration.workload.chunkSizes
+            let mean = Double(sizes.lowerBound + sizes.upperBound) / 2
+            let interval = mean / Double(max(rate, 1)) * (0.5 + workloadRandom.unit())
+            schedule(.arrival(c.id), at: now + .nanoseconds(Int64(interval * 1e9)))
+        }
+    }
+
+    /// Starts transactions while the client has room and work.
+    func launch(_ c: SimulatedClient) {
+        while phase == .workload, c.inFlight.count < c.concurrency, c.eligible > 0, c.remaining > 0 {
+            c.eligible -= 1
+            c.remaining -= 1
+            startTransaction(c)
+        }
+    }
+
+    /// A put of a new random chunk, a put of a chunk put before, or a get of an acknowledged
+    /// chunk.
+    private func startTransaction(_ c: SimulatedClient) {
+        let w = configuration.workload
+        let draw = workloadRandom.unit()
+        let consensus: ConsensusMode = workloadRandom.chance(w.clusterConsensusShare) ? .cluster : .client
+        let acknowledged = ledger.acknowledgedOrder
+        if draw < w.getShare, !acknowledged.isEmpty {
+            let hash = acknowledged[workloadRandom.integer(in: 0...(acknowledged.count - 1))]
+            let token = c.core.get(.content(hash), consensus: consensus, now: now)
+            c.inFlight[token] = .get(hash, started: now)
+            report.gets.started += 1
+        } else {
+            let hash: HashID
+            let payload: Payload
+            let earlier = ledger.putOrder
+            if draw < w.getShare + w.duplicateShare, !earlier.isEmpty {
+                hash = earlier[workloadRandom.integer(in: 0...(earlier.count - 1))]
+                payload = ledger.contents[hash]!
+            } else {
+                payload = randomPayload(workloadRandom.integer(in: w.chunkSizes))
+                hash = ContentHash.of(payload)
+                ledger.recordPut(hash, payload)
+            }
+            let token = c.core.put(payload, contentHash: hash, consensus: consensus, now: now)
+            c.inFlight[token] = .put(hash, started: now)
+            report.puts.started += 1
+        }
+        perform(c.core.pollActions(), for: c)
+    }
+
+    private func randomPayload(_ count: Int) -> Payload {
+        let buffer = PayloadBuffer(count: count)
+        let bytes = buffer.mutableBytes
+        var i = 0
+        while i < count {
+            var word = workloadRandom.next()
+            for _ in 0..<min(8, count - i) {
+                bytes[i] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+                i += 1
+            }
+        }
+        return Payload(buffer)
+    }
+
+    /// Carries out a client core's actions.
+    func perform(_ actions: [Action], for c: SimulatedClient) {
+        for action in actions {
+            switch action {
+            case .send(let out):
+                if c !== verifier, case .putProposal = out.message { proposalsSent += 1 }
+                if c !== verifier, case .getRequest = out.message { getRequestsSent += 1 }
+                send(out, from: c.id)
+            case .join(let group):
+                join(group, c.id)
+            case .leave(let group):
+                leave(group, c.id)
+            case .putCompleted(let outcome):
+                putFinished(outcome, c)
+            case .getCompleted(let outcome):
+                getFinished(outcome, c)
+            case .store, .load, .locateCompleted:
+                break
+            }
+        }
+        arm(c.id, deadline: c.core.nextDeadline)
+        if c === verifier { verifyNext() } else { launch(c) }
+    }
+
+    private func putFinished(_ outcome: PutOutcome, _ c: SimulatedClient) {
+        guard case .put(let hash, let started)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
+        digest.mix(now.rawValue)
+        digest.mix(hash.prefix64)
+        switch outcome.result {
+        case .success(let receipt):
+            digest.mix(UInt64(receipt.storedOn.count + receipt.alreadyStored.count))
+            for holder in receipt.storedOn + receipt.alreadyStored where !server(holder).store.contains(hash) {
+                ledger.fail(.acknowledgedPutsDurable, at: now,
+                            "put of \(hash) acknowledged with \(holder) as a holder, which does not store it")
+            }
+            ledger.recordAcknowledged(hash, holders: receipt.storedOn + receipt.alreadyStored)
+            report.puts.acknowledged += 1
+            putLatencies.append(now - started)
+            if receipt.transferred {
+                report.puts.acknowledgedBytes += UInt64(ledger.contents[hash]?.count ?? 0)
+            } else {
+                report.puts.deduplicated += 1
+            }
+        case .failure(let error):
+            digest.mix(0xFA11)
+            report.puts.failed[error.reason, default: 0] += 1
+        }
+        transactionFinished()
+    }
+
+    private func getFinished(_ outcome: GetOutcome, _ c: SimulatedClient) {
+        guard case .get(let hash, _)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
+        let verifying = c === verifier
+        digest.mix(now.rawValue)
+        digest.mix(hash.prefix64)
+        switch outcome.result {
+        case .success(let receipt):
+            if !ledger.isRight(receipt.payload, for: hash) || receipt.contentHash != hash {
+                ledger.fail(.getsReturnRightBytes, at: now,
+                            "get of \(hash) by \(c.id) returned \(receipt.payload.count) wrong bytes from \(receipt.server)")
+            }
+            if verifying {
+                report.verified += 1
+            } else {
+                report.gets.succeeded += 1
+                if receipt.immediate { report.gets.immediate += 1 }
+            }
+        case .failure(let error):
+            digest.mix(0xFA11)
+            if verifying {
+                let holders = (ledger.holders[hash] ?? []).sorted()
+                ledger.fail(.acknowledgedPutsReadable, at: now,
+                            "acknowledged chunk \(hash) (held by \(holders)) unreadable after recovery: \(error)")
+            } else {
+                report.gets.failed[error.reason, default: 0] += 1
+            }
+        }
+        if !verifying { transactionFinished() }
+    }
+
+    /// Counts a finished workload transaction; strikes the faults due at this point; ends
+    /// the workload when every client is done.
+    private func transactionFinished() {
+        finishedTransactions += 1
+        while let point = crashPoints.first, point <= finishedTransactions, phase == .workload {
+            crashPoints.removeFirst()
+            crashServer()
+        }
+        while let point = partitionPoints.first, point <= finishedTransactions, phase == .workload {
+            partitionPoints.removeFirst()
+            partition()
+        }
+        if phase == .workload && clients.allSatisfy(\.isDone) { beginRecovery() }
+    }
+
+    /// The workload is over: faults stop, partitions heal, crashed servers restart; the
+    /// cluster settles before verification.
+    func beginRecovery() {
+        phase = .recovery
+        report.workloadTime = now - workloadStart
+        faults = FaultConfiguration()
+        isolated = [:]
+        for s in servers where s.core == nil {
+            s.restart(table: table)
+            arm(s.id, deadline: s.core!.nextDeadline)
+        }
+        schedule(.verify, at: now + configuration.settleTime)
+    }
+
+    /// Reads back every acknowledged chunk through a fresh client.
+    func beginVerification() {
+        phase = .verification
+        verificationQueue = ledger.acknowledgedOrder.reversed()
+        verifyNext()
+    }
+
+    private func verifyNext() {
+        guard phase == .verification else { return }
+        let v = verifier
+        while v.inFlight.count < v.concurrency, let hash = verificationQueue.popLast() {
+            let token = v.core.get(.content(hash), consensus: .client, now: now)
+            v.inFlight[token] = .get(hash, started: now)
+            perform(v.core.pollActions(), for: v)
+        }
+        if verificationQueue.isEmpty && v.inFlight.isEmpty { phase = .finished }
+    }
+}
+
+extension PutError {
+    /// The kind of failure, for counting.
+    var reason: String {
+        switch self {
+        case .noResponse: return "no response"
+        case .insufficientReplicas: return "insufficient replicas"
+        case .staleTable: return "stale table"
+        }
+    }
+}
+
+extension GetError {
+    /// The kind of failure, for counting.
+    var reason: String {
+        switch self {
+        case .notFound: return "not found"
+        case .noResponse: return "no response"
+        case .corrupt: return "corrupt"
+        case .notAvailableUntil: return "not available"
+        case .staleTable: return "stale table"
+        }
+    }
+}

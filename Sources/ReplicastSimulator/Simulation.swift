@@ -1,0 +1,239 @@
+import ReplicastCore
+import ReplicastWire
+
+/// A deterministic simulation of a Replicast cluster: the real protocol cores (`ServerCore`,
+/// `ClientCore`) over a virtual clock and a modelled network (per-link bandwidth, finite
+/// switch buffers that drop on overflow, loss, duplication, reordering, partitions), with
+/// server crashes and restarts that keep the stores.
+///
+/// A run has three phases: the workload (clients put and get chunks while the faults
+/// strike), recovery (faults stop, crashed servers restart, the cluster settles), and
+/// verification (every acknowledged chunk is read back). Invariants are checked throughout;
+/// the report lists any violation. Every random choice comes from the configuration's seed,
+/// so a seed reproduces its run exactly.
+///
+/// ```swift
+/// var configuration = SimulationConfiguration(seed: 7)
+/// configuration.faults.loss = 0.01
+/// let report = try Simulation(configuration: configuration).run()
+/// print(report)
+/// ```
+public final class Simulation {
+    enum Phase { case workload, recovery, verification, finished }
+
+    public let configuration: SimulationConfiguration
+    let table: AllocationTable
+    var servers: [SimulatedServer] = []
+    /// The workload clients, then the verifier (which reads everything back at the end).
+    var clients: [SimulatedClient] = []
+    var events = EventQueue<SimulationEvent>()
+    var now: Instant
+    var phase = Phase.workload
+    /// Members of each Rendezvous Group, ascending.
+    var groups: [GroupAddress: [NodeID]] = [:]
+    /// Servers cut off from the network, with the number of partitions holding them.
+    var isolated: [NodeID: Int] = [:]
+    /// The faults now in force (none during recovery and verification).
+    var faults: FaultConfiguration
+    var ledger = InvariantLedger()
+    var report: SimulationReport
+    var networkRandom: RandomSource
+    var workloadRandom: RandomSource
+    var faultRandom: RandomSource
+    var finishedTransactions = 0
+    /// Crash and partition points, as counts of finished transactions.
+    var crashPoints: [Int] = []
+    var partitionPoints: [Int] = []
+    var workloadStart: Instant
+    /// Acknowledged chunks the verifier has still to read.
+    var verificationQueue: [HashID] = []
+    var proposalsSent = 0
+    var getRequestsSent = 0
+    var digest = Digest()
+    /// Start-to-acknowledgement times of acknowledged puts.
+    var putLatencies: [Duration] = []
+    /// Called with a line for every message delivered and every transaction finished (for
+    /// following a failing seed).
+    public var trace: ((String) -> Void)?
+
+    /// Builds the cluster; throws if the table cannot be built from the configuration.
+    public init(configuration: SimulationConfiguration) throws {
+        self.configuration = configuration
+        var random = RandomSource(seed: configuration.seed)
+        networkRandom = random.fork()
+        workloadRandom = random.fork()
+        faultRandom = random.fork()
+        let clientSeeds = random.fork()
+        faults = configuration.faults
+        now = Instant(nanoseconds: 1_000_000_000)
+        workloadStart = now
+        report = SimulationReport(
+            seed: configuration.seed, servers: configuration.servers, clients: configuration.clients,
+            transactions: configuration.transactions, faults: configuration.faults,
+            reservations: configuration.reservations)
+
+        let infos = (0..<configuration.servers).map {
+            ServerInfo(id: NodeID(UInt32($0 + 1)), zone: "zone\($0 % 3)", endpoints: ["sim"])
+        }
+        table = try AllocationTable(servers: infos, configuration: configuration.table)
+
+        let reservedRate = UInt64(Double(configuration.links.bandwidth) * configuration.reservedShare)
+        for info in infos {
+            var c = ServerConfiguration(id: info.id)
+            c.reservedInboundRate = reservedRate
+            c.reservedOutboundRate = reservedRate
+            c.storageWriteRate = configuration.storage.writeRate
+            c.reservations = configuration.reservations
+            configuration.serverTuning(&c)
+            servers.append(SimulatedServer(
+                id: info.id, configuration: c, table: table, links: configuration.links,
+                capacity: configuration.storage.capacity))
+        }
+        var seeds = clientSeeds
+        let perClient = configuration.transactions / max(configuration.clients, 1)
+        let extra = configuration.transactions - perClient * configuration.clients
+        for i in 0...configuration.clients {
+            var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + UInt32(i)))
+            c.replicas = configuration.replicas
+            c.maxDeliveryRate = reservedRate
+            c.seed = seeds.next()
+            configuration.clientTuning(&c)
+            let isVerifier = i == configuration.clients
+            let transactions = isVerifier ? 0 : perClient + (i < extra ? 1 : 0)
+            clients.append(SimulatedClient(
+                core: ClientCore(configuration: c, table: table), links: configuration.links,
+                transactions: transactions, concurrency: isVerifier ? 8 : configuration.workload.concurrency,
+                openLoop: configuration.workload.offeredRate != nil && !isVerifier))
+        }
+        let t = configuration.transactions
+        crashPoints = (0..<configuration.faults.crashes).map { (($0 + 1) * t) / (configuration.faults.crashes + 1) }
+        partitionPoints = (0..<configuration.faults.partitions).map { (($0 + 1) * t) / (configuration.faults.partitions + 1) }
+    }
+
+    /// Runs the simulation to its end and reports what happened.
+    public func run() -> SimulationReport {
+        for client in clients.dropLast() {
+            let start = now + workloadRandom.duration(in: .zero...configuration.workload.startSpread)
+            schedule(.clientStart(client.id), at: start)
+        }
+        let limit = now + configuration.timeLimit
+        if configuration.transactions == 0 { beginRecovery() }
+        while phase != .finished, let (time, event) = events.pop() {
+            guard time <= limit else {
+                ledger.fail(.transactionsFinish, at: time, "the run passed its time limit of \(configuration.timeLimit)")
+                break
+            }
+            now = time
+            handle(event)
+        }
+        if phase != .finished && ledger.violations.isEmpty {
+            let stuck = clients.reduce(0) { $0 + $1.inFlight.count }
+            ledger.fail(.transactionsFinish, at: now, "nothing left to happen with \(stuck) transactions in flight (phase \(phase))")
+        }
+        return finalReport()
+    }
+
+    func schedule(_ event: SimulationEvent, at time: Instant) {
+        events.schedule(event, at: max(time, now))
+    }
+
+    private func handle(_ event: SimulationEvent) {
+        switch event {
+        case .depart(let message, let fragment): depart(message, fragment)
+        case .reachSwitch(let message, let fragment): forward(message, fragment)
+        case .arrive(let node, let message, let fragment): arrive(message, fragment, at: node)
+        case .reassemblyCheck(let node, let incarnation, let key): checkReassembly(key, at: node, incarnation: incarnation)
+        case .timer(let node, let incarnation): timerFired(node, incarnation: incarnation)
+        case .stored(let node, let incarnation, let request): writeFinished(request, at: node, incarnation: incarnation)
+        case .loaded(let node, let incarnation, let request): readFinished(request, at: node, incarnation: incarnation)
+        case .clientStart(let node): clientStarts(client(node))
+        case .arrival(let node): transactionArrives(client(node))
+        case .restart(let node, let incarnation): restart(server(node), incarnation: incarnation)
+        case .heal(let node): heal(node)
+        case .verify: beginVerification()
+        }
+    }
+
+    // MARK: - Nodes
+
+    func server(_ id: NodeID) -> SimulatedServer { servers[Int(id.rawValue) - 1] }
+
+    func client(_ id: NodeID) -> SimulatedClient { clients[Int(id.rawValue - NodeID.firstClient.rawValue)] }
+
+    func node(_ id: NodeID) -> any SimulatedNode { id.isClient ? client(id) : server(id) }
+
+    /// Whether `id` names a node of the simulation.
+    func exists(_ id: NodeID) -> Bool {
+        id.isClient ? Int(id.rawValue - NodeID.firstClient.rawValue) < clients.count
+            : id.rawValue >= 1 && Int(id.rawValue) <= servers.count
+    }
+
+    /// Makes sure a timer event is scheduled for `deadline` (or earlier).
+    func arm(_ id: NodeID, deadline: Instant?) {
+        guard let deadline else { return }
+        let n = node(id)
+        let at = max(deadline, now)
+        if let scheduled = n.attachment.timerAt, scheduled <= at { return }
+        n.attachment.timerAt = at
+        schedule(.timer(id, incarnation: n.attachment.incarnation), at: at)
+    }
+
+    private func timerFired(_ id: NodeID, incarnation: Int) {
+        let n = node(id)
+        guard n.attachment.incarnation == incarnation, n.attachment.timerAt == now else { return }
+        n.attachment.timerAt = nil
+        if id.isClient {
+            let c = client(id)
+            if let d = c.core.nextDeadline, d <= now { c.core.handleTimeout(now: now) }
+            perform(c.core.pollActions(), for: c)
+        } else {
+            let s = server(id)
+            guard s.core != nil else { return }
+            if let d = s.core!.nextDeadline, d <= now { s.core!.handleTimeout(now: now) }
+            perform(s.core!.pollActions(), for: s)
+        }
+        // A deadline the core did not move on must not spin at the same instant.
+        if n.attachment.timerAt == nil || n.attachment.timerAt! <= now {
+            let d = id.isClient ? client(id).core.nextDeadline : server(id).core?.nextDeadline
+            n.attachment.timerAt = nil
+            if let d { arm(id, deadline: max(d, now + .nanoseconds(1000))) }
+        }
+    }
+
+    // MARK: - Report
+
+    private func finalReport() -> SimulationReport {
+        var r = report
+        r.puts.retransmittedProposals = proposalsSent - r.puts.started
+        r.gets.retransmittedRequests = getRequestsSent - r.gets.started
+        let latencies = putLatencies.sorted()
+        if !latencies.isEmpty {
+            r.puts.medianLatency = latencies[latencies.count / 2]
+            r.puts.p99Latency = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
+        }
+        r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
+        r.violations = ledger.violations
+        for s in servers {
+            r.network.peakPortBacklog = max(r.network.peakPortBacklog, s.attachment.ingress.peakBacklog)
+        }
+        digest.mix(UInt64(r.network.datagrams))
+        digest.mix(UInt64(r.network.congestionDrops))
+        digest.mix(UInt64(r.serverStats.chunksStored))
+        digest.mix(UInt64(r.violations.count))
+        r.digest = digest.value
+        return r
+    }
+}
+
+/// FNV-1a over 64-bit words: a cheap fingerprint of a run.
+struct Digest {
+    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func mix(_ word: UInt64) {
+        var w = word
+        for _ in 0..<8 {
+            value = (value ^ (w & 0xFF)) &* 0x0000_0100_0000_01B3
+            w >>= 8
+        }
+    }
+}

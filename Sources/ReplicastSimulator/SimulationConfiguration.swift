@@ -1,0 +1,131 @@
+import ReplicastCore
+import ReplicastWire
+
+/// Everything a simulated run depends on. Two runs with equal configurations do exactly the
+/// same thing: every random choice comes from `seed`.
+public struct SimulationConfiguration: Sendable {
+    /// Seeds every random choice of the run (network faults, workload, crashes, back-off).
+    public var seed: UInt64 = 1
+    /// Storage servers.
+    public var servers: Int = 6
+    /// Clients running the workload.
+    public var clients: Int = 3
+    /// Puts and gets in total, over all clients (the final verification gets not counted).
+    public var transactions: Int = 200
+    /// Replicas per chunk.
+    public var replicas: Int = 3
+    /// The allocation table (rows, group sizes).
+    public var table = TableConfiguration(rowCount: 8, k: 3, minimumGroupSize: 3)
+    /// Links, buffers, latency and fragmentation.
+    public var links = LinkConfiguration()
+    /// The store behind each server.
+    public var storage = StorageConfiguration()
+    /// What the clients do.
+    public var workload = WorkloadConfiguration()
+    /// Loss, duplication, reordering, partitions and crashes.
+    public var faults = FaultConfiguration()
+    /// The share of each node's link given to reserved (rendezvous) traffic, in and out;
+    /// the rest is the unsolicited allocation.
+    public var reservedShare: Double = 0.9
+    /// Servers book their ingress (a reservation calendar) before proposing a rendezvous.
+    /// False: every proposal is granted at once at the full rate (the comparison run).
+    public var reservations: Bool = true
+    /// Adjusts every server's configuration after the simulator has set its allocations.
+    public var serverTuning: @Sendable (inout ServerConfiguration) -> Void = { _ in }
+    /// Adjusts every client's configuration after the simulator has set its allocations.
+    public var clientTuning: @Sendable (inout ClientConfiguration) -> Void = { _ in }
+    /// How long the faults-free recovery phase lasts before the final verification gets.
+    public var settleTime: Duration = .seconds(4)
+    /// A run still going at this virtual time has stalled (an invariant failure).
+    public var timeLimit: Duration = .seconds(3600)
+
+    public init(seed: UInt64 = 1) {
+        self.seed = seed
+    }
+}
+
+/// Every node's network attachment: one link to a non-blocking switch whose output port
+/// towards the node has a finite buffer.
+public struct LinkConfiguration: Sendable {
+    /// Link rate, each direction, bytes per second.
+    public var bandwidth: UInt64 = 1_250_000_000
+    /// Bytes a sender may have queued on its link before it drops (socket buffer).
+    public var egressBuffer: Int = 8 << 20
+    /// Bytes the switch can queue towards one node; what overflows is dropped.
+    public var ingressBuffer: Int = 256 << 10
+    /// One-way latency through the switch.
+    public var latency: Duration = .microseconds(5)
+    /// Largest datagram (a larger message is sent as fragments).
+    public var mtu: Int = 9000
+    /// An incomplete message that received no fragment for this long is dropped (a
+    /// rendezvous transfer is then reported incomplete to the receiving server).
+    public var reassemblyTimeout: Duration = .milliseconds(300)
+
+    public init() {}
+}
+
+/// The store of each server: writes stream one after another at the write rate, each
+/// durable a fixed latency later; reads overlap.
+public struct StorageConfiguration: Sendable {
+    /// Sustained write rate, bytes per second.
+    public var writeRate: UInt64 = 2_500_000_000
+    /// From a write's last byte to its being durable (the flush before the ACK).
+    public var writeLatency: Duration = .microseconds(100)
+    /// Fixed cost of a read.
+    public var readLatency: Duration = .microseconds(50)
+    /// Capacity of each server's store.
+    public var capacity: UInt64 = 1 << 36
+
+    public init() {}
+}
+
+/// What each client does: puts of random chunks, re-puts of existing ones (deduplicated),
+/// and gets of acknowledged ones.
+public struct WorkloadConfiguration: Sendable {
+    /// Chunk sizes, bytes (uniform).
+    public var chunkSizes: ClosedRange<Int> = 256...65_536
+    /// Transactions a client keeps in flight.
+    public var concurrency: Int = 4
+    /// Share of transactions that are gets of acknowledged chunks.
+    public var getShare: Double = 0.35
+    /// Share of transactions that put a chunk already put before.
+    public var duplicateShare: Double = 0.1
+    /// Share of transactions run in cluster consensus (the rest in client consensus).
+    public var clusterConsensusShare: Double = 0.3
+    /// Open loop: each client offers new puts at this rate (bytes per second) whatever the
+    /// cluster achieves; nil runs closed loop (a new transaction as soon as one finishes).
+    public var offeredRate: UInt64? = nil
+    /// Clients start at random times within this span.
+    public var startSpread: Duration = .milliseconds(5)
+
+    public init() {}
+}
+
+/// Faults the network and the servers suffer during the workload (none during the
+/// final verification).
+public struct FaultConfiguration: Sendable {
+    /// Probability that a datagram is lost on its way to one receiver.
+    public var loss: Double = 0
+    /// Probability that a datagram is delivered twice to one receiver.
+    public var duplicate: Double = 0
+    /// Probability that a datagram is held back (arrives after later ones).
+    public var reorder: Double = 0
+    /// Extra delay of a held-back datagram.
+    public var reorderDelay: ClosedRange<Duration> = .microseconds(20)...(.milliseconds(3))
+    /// Server crashes, spread evenly over the workload; a crashed server loses everything
+    /// but its store.
+    public var crashes: Int = 0
+    /// How long a crashed server stays down.
+    public var downtime: ClosedRange<Duration> = .milliseconds(50)...(.milliseconds(800))
+    /// Network partitions (one server cut off from every other node), spread over the workload.
+    public var partitions: Int = 0
+    /// How long a partition lasts.
+    public var partitionLength: ClosedRange<Duration> = .milliseconds(20)...(.milliseconds(400))
+
+    public init() {}
+
+    /// Whether any fault is configured.
+    public var isFaultFree: Bool {
+        loss == 0 && duplicate == 0 && reorder == 0 && crashes == 0 && partitions == 0
+    }
+}

@@ -1,0 +1,30 @@
+import ReplicastCore
+import ReplicastWire
+
+/// Something that happens at a virtual time.
+enum SimulationEvent {
+    /// A paced fragment is due to leave its sender.
+    case depart(SimulatedMessage, fragment: Int)
+    /// A fragment reaches the switch, which forwards it to the receivers' ports.
+    case reachSwitch(SimulatedMessage, fragment: Int)
+    /// A fragment reaches a node.
+    case arrive(NodeID, SimulatedMessage, fragment: Int)
+    /// Time to see whether an incomplete message has stalled.
+    case reassemblyCheck(NodeID, incarnation: Int, MessageIdentity)
+    /// A core's deadline.
+    case timer(NodeID, incarnation: Int)
+    /// A server's disk finished a write.
+    case stored(NodeID, incarnation: Int, StoreRequest)
+    /// A server's disk finished a read.
+    case loaded(NodeID, incarnation: Int, LoadRequest)
+    /// A client starts its workload.
+    case clientStart(NodeID)
+    /// Open loop: a client's next transaction arrives.
+    case arrival(NodeID)
+    /// A crashed server comes back.
+    case restart(NodeID, incarnation: Int)
+    /// A partitioned server is reachable again.
+    case heal(NodeID)
+    /// The recovery phase is over: read back every acknowledged chunk.
+    case verify
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import ReplicastSimulator
+
+/// `replicast simulate`: runs the protocol core in the deterministic simulator and checks
+/// its invariants.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Run clients and servers in the deterministic simulator, with faults; check the invariants.",
+        discussion: """
+            The real protocol core runs over a virtual clock and a modelled network (per-link \
+            bandwidth, finite switch buffers, loss, duplication, reordering, partitions) with \
+            server crashes. The same seed always gives the same run. Prints what happened and \
+            exits non-zero if an invariant fails.
+            """)
+
+    @Option(help: "Seed of every random choice (the first seed with --runs).")
+    var seed: UInt64 = 1
+    @Option(help: "Runs with consecutive seeds from --seed.")
+    var runs: Int = 1
+    @Option(help: "Storage servers.")
+    var servers: Int = 6
+    @Option(help: "Clients.")
+    var clients: Int = 3
+    @Option(help: "Puts and gets in total.")
+    var transactions: Int = 300
+    @Option(help: "Probability that a datagram is lost (per receiver).")
+    var loss: Double = 0
+    @Option(help: "Probability that a datagram is delivered twice.")
+    var duplicate: Double = 0
+    @Option(help: "Probability that a datagram is held back behind later ones.")
+    var reorder: Double = 0
+    @Option(help: "Server crashes during the workload (each restarts with its store).")
+    var crashes: Int = 0
+    @Option(help: "Network partitions during the workload (one server cut off for a while).")
+    var partitions: Int = 0
+    @Option(help: "Rows of the allocation table (Negotiating Groups).")
+    var rows: UInt32 = 8
+    @Option(help: "Servers per Negotiating Group (at least the replicas).")
+    var groupSize: Int = 3
+    @Option(help: "Replicas per chunk.")
+    var replicas: Int = 3
+    @Option(help: "Transactions each client keeps in flight.")
+    var concurrency: Int = 4
+    @Option(help: "Share of transactions that are gets.")
+    var getShare: Double = 0.35
+    @Option(help: "Smallest chunk, bytes.")
+    var minChunk: Int = 256
+    @Option(help: "Largest chunk, bytes.")
+    var maxChunk: Int = 65_536
+    @Option(help: "Open loop: new puts each client offers, MB/s (default: closed loop).")
+    var offeredLoad: Double?
+    @Option(help: "Link rate of every node, Gbit/s.")
+    var linkGbits: Double = 10
+    @Option(help: "Switch buffer towards each node, KiB.")
+    var portBuffer: Int = 256
+    @Option(help: "How much longer than its transfer a server's proposed window is, µs.")
+    var windowSlack: Int = 50
+    @Flag(help: "Servers grant every proposal at once at full rate, without a reservation calendar.")
+    var noReservations = false
+    @Flag(help: "Print every message delivered.")
+    var trace = false
+
+    func validate() throws {
+        guard servers >= 1, clients >= 1, transactions >= 0, runs >= 1 else {
+            throw ValidationError("servers, clients and runs must be positive, transactions not negative")
+        }
+        for (name, p) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)] where !(0...1).contains(p) {
+            throw ValidationError("--\(name) must be a probability between 0 and 1")
+        }
+        guard (1...servers).contains(replicas), groupSize >= replicas, groupSize <= servers else {
+            throw ValidationError("need 1 ≤ replicas ≤ group size ≤ servers")
+        }
+        guard minChunk >= 1, maxChunk >= minChunk, concurrency >= 1, (0...1).contains(getShare), linkGbits > 0 else {
+            throw ValidationError("bad workload or link parameters")
+        }
+    }
+
+    func configuration(seed: UInt64) -> SimulationConfiguration {
+        var c = SimulationConfiguration(seed: seed)
+        c.servers = servers
+        c.clients = clients
+        c.transactions = transactions
+        c.replicas = replicas
+        c.table.rowCount = rows
+        c.table.minimumGroupSize = groupSize
+        c.table.k = 1
+        c.faults.loss = loss
+        c.faults.duplicate = duplicate
+        c.faults.reorder = reorder
+        c.faults.crashes = crashes
+        c.faults.partitions = partitions
+        c.reservations = !noReservations
+        let slack = Duration.microseconds(windowSlack)
+        c.serverTuning = { $0.windowSlack = slack }
+        c.links.bandwidth = UInt64(linkGbits * 1e9 / 8)
+        c.links.ingressBuffer = portBuffer << 10
+        c.workload.concurrency = concurrency
+        c.workload.getShare = getShare
+        c.workload.chunkSizes = minChunk...maxChunk
+        c.workload.offeredRate = offeredLoad.map { UInt64($0 * 1e6) }
+        return c
+    }
+
+    func run() throws {
+        var failed: [UInt64] = []
+        for s in seed..<(seed + UInt64(runs)) {
+            let simulation: Simulation
+            do {
+                simulation = try Simulation(configuration: configuration(seed: s))
+            } catch {
+                fail("cannot build the cluster: \(error)")
+            }
+            if trace { simulation.trace = { print($0) } }
+            let report = simulation.run()
+            print(report)
+            if runs > 1 { print("") }
+            if !report.passed { failed.append(s) }
+        }
+        if runs > 1 {
+            print(failed.isEmpty ? "all \(runs) runs passed" : "failed seeds: " + failed.map(String.init).joined(separator: " "))
+        }
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
+}

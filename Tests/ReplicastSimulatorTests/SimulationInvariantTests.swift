@@ -1,0 +1,73 @@
+import ReplicastCore
+import ReplicastSimulator
+import ReplicastWire
+import Testing
+
+/// The protocol core under faults: many seeds, thousands of transactions, loss,
+/// duplication, reordering, partitions and crashes; every invariant must hold.
+@Suite struct SimulationInvariantTests {
+    static let seeds: [UInt64] = Array(1...16)
+
+    static func faulty(seed: UInt64) -> SimulationConfiguration {
+        var c = SimulationConfiguration(seed: seed)
+        c.transactions = 250
+        c.faults.loss = 0.02
+        c.faults.duplicate = 0.02
+        c.faults.reorder = 0.02
+        c.faults.crashes = 2
+        c.faults.partitions = 1
+        return c
+    }
+
+    @Test("invariants hold under loss, duplication, reordering, partitions and crashes", arguments: seeds)
+    func invariantsHoldUnderFaults(seed: UInt64) throws {
+        let report = try Simulation(configuration: Self.faulty(seed: seed)).run()
+        #expect(report.passed, "seed \(seed):\n\(report)")
+        // The faults did strike, and the cluster still did its work.
+        #expect(report.network.lossDrops > 0)
+        #expect(report.network.duplicated > 0)
+        #expect(report.network.reordered > 0)
+        #expect(report.crashes == 2)
+        #expect(report.puts.started + report.gets.started == 250)
+        #expect(report.puts.acknowledged * 10 >= report.puts.started * 8, "seed \(seed):\n\(report)")
+        #expect(report.verified > 0)
+    }
+
+    @Test("a fault-free run finishes every transaction and reads every chunk back")
+    func faultFree() throws {
+        var c = SimulationConfiguration(seed: 99)
+        c.transactions = 400
+        let report = try Simulation(configuration: c).run()
+        #expect(report.passed, "\(report)")
+        #expect(report.puts.failed.isEmpty && report.gets.failed.isEmpty, "\(report)")
+        #expect(report.puts.acknowledged == report.puts.started)
+        #expect(report.gets.succeeded == report.gets.started)
+        #expect(report.network.lossDrops + report.network.congestionDrops + report.network.crashDrops == 0)
+        #expect(report.verified > 0)
+    }
+
+    @Test("cluster consensus alone, under faults")
+    func clusterConsensus() throws {
+        var c = Self.faulty(seed: 4242)
+        c.workload.clusterConsensusShare = 1
+        let report = try Simulation(configuration: c).run()
+        #expect(report.passed, "\(report)")
+        #expect(report.puts.acknowledged > 0)
+    }
+
+    @Test("a broken core is caught: a policy that acknowledges puts without storing them")
+    func brokenCoreIsCaught() throws {
+        var c = SimulationConfiguration(seed: 5)
+        c.transactions = 60
+        c.clientTuning = { $0.policy = AlwaysSufficientPolicy() }
+        let report = try Simulation(configuration: c).run()
+        #expect(!report.passed)
+        #expect(report.violations.contains { $0.invariant == .acknowledgedPutsReadable })
+    }
+}
+
+/// Claims every put already has its replicas: a client that believes it is done without a
+/// transfer.
+struct AlwaysSufficientPolicy: RendezvousPolicy {
+    func choose(_ input: RendezvousInput) -> RendezvousDecision { .sufficient }
+}
