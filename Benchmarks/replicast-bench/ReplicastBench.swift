@@ -6,6 +6,6 @@ struct ReplicastBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicast-bench",
         abstract: "Replicast benchmarks.",
-        subcommands: [CodecBenchmark.self, PutBenchmark.self]
+        subcommands: [CodecBenchmark.self, PutBenchmark.self, VerbsBenchmark.self]
     )
 }

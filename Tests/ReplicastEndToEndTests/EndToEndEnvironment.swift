@@ -1,5 +1,4 @@
 import Logging
-import ReplicastCore
 import ReplicastRuntime
 #if canImport(Glibc)
 import Glibc
@@ -32,23 +31,6 @@ enum EndToEndEnvironment {
     /// The chunk size objects are cut into in these tests, scaled like the data, so an object
     /// has the same number of chunks on either transport (1 MiB on UDP, 256 KiB under verbs).
     static let chunkSize = bytes(1 << 20)
-
-    /// Multiplies the protocol's collect timeouts and lead time under verbs. Under TCG a
-    /// multicast join (an rdma_cm round trip) and the answers of five event loops sharing two
-    /// virtual CPUs take tens of milliseconds, beyond the defaults (20-40 ms) tuned for real
-    /// hardware; a client or member that stops collecting early decides on partial answers.
-    static let timeScale: Int64 = isVerbs ? 10 : 1
-
-    /// The client's protocol timing for this environment.
-    static func tuneClient(_ c: inout ClientConfiguration) {
-        c.collectTimeout = c.collectTimeout * timeScale
-    }
-
-    /// A server's protocol timing for this environment.
-    static func tuneServer(_ c: inout ServerConfiguration) {
-        c.collectTimeout = c.collectTimeout * timeScale
-        c.leadTime = c.leadTime * timeScale
-    }
 
     /// Log level of the nodes and clients of a `LocalTestCluster` (REPLICAST_TEST_LOG_LEVEL,
     /// default warning).
