@@ -33,8 +33,9 @@ APT_PACKAGES=(
 )
 
 phase_start=0
-phase() { phase_start=$SECONDS; echo "softroce: == $* =="; }
-phase_done() { echo "softroce: -- $1 took $((SECONDS - phase_start)) s"; }
+# Phase lines go to the console and to $STATE/phases.log (the bench's results quote them).
+phase() { phase_start=$SECONDS; echo "softroce: == $* ==" | tee -a "$STATE/phases.log"; }
+phase_done() { echo "softroce: -- $1 took $((SECONDS - phase_start)) s" | tee -a "$STATE/phases.log"; }
 
 usage() {
     sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
@@ -126,11 +127,14 @@ run_in_vm() {
     kernel="$(newest_kernel)"
     guest="$(write_guest_script "$@")"
     rm -f "$STATE/status"
-    phase "VM run on $(basename "$kernel"): $*"
+    local what="$*"
+    what="${what//$'\n'/ }"
+    ((${#what} <= 200)) || what="${what:0:200}..."
+    phase "VM run on $(basename "$kernel"): $what"
     set +e
     # Through a pipe: qemu reopens its console output, which would overwrite a regular file.
     (cd "$REPO" && timeout --kill-after=10 "$VM_TIMEOUT" vng --run "$kernel" --disable-kvm \
-        --memory "$VM_MEMORY" --cpus "$VM_CPUS" --rw --exec "$guest" </dev/null 2>&1) | cat
+        --memory "$VM_MEMORY" --cpus "$VM_CPUS" --rw --exec "$guest" </dev/null 2>&1) | tee "$STATE/vm-console.log"
     rc=${PIPESTATUS[0]}
     set -e
     phase_done "VM run"
@@ -144,17 +148,69 @@ run_in_vm() {
     return "$rc"
 }
 
-# The bench command inside the VM: server and client of perftest on the same device.
+# The bench command inside the VM ($1: directory for outputs, $2: replicast-bench): rounds of
+# perftest's raw UD send bandwidth (ib_send_bw server and client on rxe0, run by the bench
+# itself so each round's figures are set against the ceiling measured just before them), then
+# the project's transfers and puts.
 bench_command() {
     cat <<'EOF'
-ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 >/tmp/ib_send_bw.server 2>&1 &
-server=$!
-sleep 2
-ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 127.0.0.1; rc=$?
-wait $server; src=$?
-echo "--- server side"; cat /tmp/ib_send_bw.server
-[ $rc -eq 0 ] && [ $src -eq 0 ]
+out=$1 bench=$2
+t=$(date +%s)
+"$bench" verbs --device rxe0 --perftest --rounds "${SOFTROCE_BENCH_ROUNDS:-3}" --summary "$out/summary.md" 2>&1 \
+    | tee "$out/replicast-bench.out"
+rc=${PIPESTATUS[0]}
+echo "softroce(vm): replicast-bench verbs --perftest took $(( $(date +%s) - t )) s"
+exit $rc
 EOF
+}
+
+build_bench() {
+    phase "swift build -c release --product replicast-bench (host)"
+    (cd "$REPO" && swift build -c release --product replicast-bench)
+    phase_done "host release build"
+}
+
+# Benchmarks/results/softroce.md from the outputs of one bench run.
+write_bench_results() {
+    local results="$REPO/Benchmarks/results/softroce.md" dir=$1 load=$2
+    {
+        echo "# Soft-RoCE: the verbs transport against perftest, on rxe0 in one VM"
+        echo
+        echo "Recorded $(date -u +%Y-%m-%dT%H:%MZ) by \`Deploy/softroce.sh bench\`: Debian's kernel $(basename "$(newest_kernel)") in qemu"
+        echo "under TCG (no KVM, see shared/SOFT-ROCE.md), $VM_CPUS virtual CPUs and $VM_MEMORY on a host of $(nproc) shared cores"
+        echo "(load average at start: $load); rxe0 over a veth pair inside the VM, path MTU 4096."
+        echo
+        echo "**TCG emulates every instruction, and rxe does all of RoCE in the guest kernel: the absolute"
+        echo "numbers mean little. The figure is the ratio to perftest's raw UD send bandwidth measured in"
+        echo "the same VM, in the same run.**"
+        echo
+        cat "$dir/summary.md"
+        echo
+        echo "## Commands"
+        echo
+        echo '```'
+        echo 'Deploy/softroce.sh bench    # boots the VM once, brings up rxe0, runs inside it:'
+        echo 'replicast-bench verbs --device rxe0 --perftest --rounds 3'
+        echo '# each round runs, on rxe0:'
+        echo '#   ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 &  ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 127.0.0.1'
+        echo '#   64 transfers of 1 MiB to 3 member transports, then to 1 (Fragmenter + VerbsTransport, runtime pacing)'
+        echo '#   32 chunks of 1 MiB, 3 replicas, 5 in-process StorageNodes and a ReplicastClient over verbs'
+        echo '```'
+        echo
+        echo "## Timings"
+        echo
+        echo '```'
+        cat "$STATE/phases.log"
+        grep -E '^softroce\(vm\)' "$STATE/vm-console.log" || true
+        echo '```'
+        echo
+        echo "## replicast-bench verbs"
+        echo
+        echo '```'
+        cat "$dir/replicast-bench.out"
+        echo '```'
+    } >"$results"
+    echo "softroce: wrote $results"
 }
 
 # Fails unless the suite's xUnit report lists tests and no skipped one except the suites
@@ -183,6 +239,7 @@ EOF
 main() {
     local started=$SECONDS
     mkdir -p "$STATE"
+    : >"$STATE/phases.log"
     local mode="${1:-test}"
     [[ $# -gt 0 ]] && shift
     case "$mode" in
@@ -200,9 +257,19 @@ main() {
                 || { echo "softroce: total $((SECONDS - started)) s"; exit 1; }
             ;;
         bench)
+            local load out bin
+            load="$(cut -d' ' -f1-3 /proc/loadavg)"
             install_dependencies
-            run_in_vm bash -c "$(bench_command)" \
+            build_bench
+            bin="$(cd "$REPO" && swift build -c release --show-bin-path)/replicast-bench"
+            out="$STATE/bench"
+            rm -rf "$out"
+            mkdir -p "$out"
+            run_in_vm bash -c "$(bench_command)" bench "$out" "$bin" \
                 || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
+            echo "softroce: total $((SECONDS - started)) s" | tee -a "$STATE/phases.log"
+            write_bench_results "$out" "$load"
+            exit 0
             ;;
         exec)
             [[ $# -gt 0 ]] || usage

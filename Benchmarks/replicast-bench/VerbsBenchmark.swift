@@ -9,34 +9,55 @@ import ReplicastWire
 import Synchronization
 
 /// `replicast-bench verbs`: the verbs transport on one device (soft-RoCE's rxe0 in the VM of
-/// `Deploy/softroce.sh bench`), in two parts:
+/// `Deploy/softroce.sh bench`), in rounds. Each round:
 ///
+/// 0. with `--perftest`, the ceiling: perftest's `ib_send_bw -c UD -s 4096`, server and client
+///    on the device (its MB/s are 2^20 bytes, as here);
 /// 1. transfers: one sender transport posts 1 MiB Rendezvous Transfers, fragmented at the path
 ///    MTU by the `Fragmenter` and paced as the runtime paces them (rate line plus one batch of
-///    burst), to a multicast group joined by `--members` transports; each member reassembles
-///    every transfer on a thread of its own, as a storage node does;
+///    burst), to a multicast group joined by `--members` transports (3, then 1 to compare like
+///    with like: perftest has one receiver); each member reassembles every transfer on a
+///    thread of its own, as a storage node does;
 /// 2. puts: `--nodes` in-process `StorageNode`s and a `ReplicastClient` over verbs put 1 MiB
 ///    chunks with `--replicas` replicas.
 ///
-/// With `--ceiling-mbps` (perftest's `ib_send_bw` figure, MB/s as perftest counts them, 2^20
-/// bytes) each rate is also given as a ratio of that ceiling.
+/// Each rate is set against the ceiling measured in the same round (the host is shared, so the
+/// ceiling drifts between rounds); the summary gives medians over the rounds.
 struct VerbsBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verbs", abstract: "Rendezvous transfers and 3-replica puts over the verbs transport.")
 
     @Option(help: "Verbs device.") var device = "rxe0"
+    @Option(help: "GID index perftest uses (RoCE v2 over IPv4 is 1 on rxe).") var gidIndex = 1
     @Option(help: "Chunk (transfer) size in bytes.") var chunkSize = 1 << 20
-    @Option(help: "Transfers in the transfer part (0 skips it).") var transfers = 64
-    @Option(help: "Member transports receiving each transfer.") var members = 3
+    @Option(help: "Transfers per transfer run (0 skips them).") var transfers = 64
+    @Option(help: "Member transports receiving each transfer; repeat for several runs (default: 3, then 1).")
+    var members: [Int] = []
     @Option(help: "Pacing rate of the transfers, bytes per second (the runtime's default reserved rate).")
     var rate: UInt64 = 2_000_000_000
-    @Option(help: "Chunks in the put part (0 skips it).") var putChunks = 32
-    @Option(help: "Storage nodes in the put part.") var nodes = 5
+    @Option(help: "Receive queue depth of the transfer runs' transports.") var receiveDepth = 4096
+    @Option(help: "Microseconds a transfer run's receive busy-polls before sleeping.") var busyPollUs = 50
+    @Option(help: "Chunks per put run (0 skips them).") var putChunks = 32
+    @Option(help: "Storage nodes in the put runs.") var nodes = 5
     @Option(help: "Replicas per chunk.") var replicas = 3
-    @Option(help: "Chunks in flight in the put part.") var window = 4
+    @Option(help: "Chunks in flight in the put runs.") var window = 4
     @Option(help: "Directory for the nodes' stores.") var dir = "/tmp/replicast-bench-verbs"
-    @Option(help: "The raw ceiling to compare with: ib_send_bw's BW average, MB/s of 2^20 bytes.")
-    var ceilingMbps: Double?
+    @Option(help: "Rounds; each measures the ceiling (with --perftest), then every workload once.") var rounds = 3
+    @Flag(help: "Measure the ceiling before each round: ib_send_bw -c UD -s 4096, server and client on the device.")
+    var perftest = false
+    @Option(help: "Seconds each ib_send_bw run lasts (-D).") var perftestSeconds = 5
+    @Option(help: "A fixed ceiling instead: ib_send_bw's BW average, MB/s of 2^20 bytes.") var ceilingMbps: Double?
+    @Option(help: "Also write the summary table (markdown) to this file.") var summary: String?
+
+    /// One workload's figures over the rounds.
+    struct Row {
+        var name: String
+        var rates: [Double] = []
+        var ratios: [Double] = []
+        /// Puts: the client's wire bytes per byte stored, per round.
+        var wirePerStored: [Double] = []
+        var incomplete = false
+    }
 
     func run() throws {
         LoggingSystem.bootstrap { label in
@@ -44,15 +65,105 @@ struct VerbsBenchmark: ParsableCommand {
             h.logLevel = .warning
             return h
         }
-        if let ceilingMbps { print("ceiling (ib_send_bw, UD, 4096-byte messages): \(fixed(ceilingMbps, 2)) MiB/s") }
-        if transfers > 0 { try transferPart() }
-        if putChunks > 0 { try putPart() }
+        let memberCounts = members.isEmpty ? [3, 1] : members
+        var rows: [String: Row] = [:]
+        var order: [String] = []
+        func record(_ name: String, _ rate: Double, ceiling: Double?, wirePerStored: Double? = nil, incomplete: Bool = false) {
+            if rows[name] == nil { rows[name] = Row(name: name); order.append(name) }
+            rows[name]!.rates.append(rate)
+            if let ceiling { rows[name]!.ratios.append(rate / ceiling) }
+            if let wirePerStored { rows[name]!.wirePerStored.append(wirePerStored) }
+            rows[name]!.incomplete = rows[name]!.incomplete || incomplete
+            print("  => \(mib(rate))" + (ceiling.map { ", \(fixed(rate / $0, 2)) of this round's ceiling" } ?? ""))
+        }
+        for round in 1...rounds {
+            print("")
+            print("## round \(round) of \(rounds)")
+            var ceiling = ceilingMbps.map { $0 * 1_048_576 }
+            if perftest {
+                ceiling = try measureCeiling(verbose: round == 1)
+                record("raw UD sends, `ib_send_bw -c UD -s 4096` (the ceiling)", ceiling!, ceiling: ceiling)
+            }
+            if transfers > 0 {
+                for m in memberCounts {
+                    let t = try transferRun(members: m)
+                    record("\(chunkSize >> 20) MiB rendezvous transfers to \(m) member\(m == 1 ? "" : "s") (chunk bytes complete at every member)",
+                           t.goodput, ceiling: ceiling, incomplete: !t.complete)
+                }
+            }
+            if putChunks > 0 {
+                let p = try putRun()
+                record("\(replicas)-replica puts, \(chunkSize >> 20) MiB chunks, \(nodes) storage nodes (object bytes)", p.rate,
+                       ceiling: ceiling, wirePerStored: p.wirePerStored)
+            }
+        }
+        var table = [
+            "| workload on \(device), median of \(rounds) rounds | MiB/s | ratio to ib_send_bw (same round) | per round | note |",
+            "| --- | ---: | ---: | --- | --- |",
+        ]
+        for name in order {
+            let r = rows[name]!
+            let ratio = r.ratios.isEmpty ? "-" : fixed(median(r.ratios), 2)
+            let each = r.ratios.isEmpty ? "" : r.ratios.map { fixed($0, 2) }.joined(separator: ", ")
+            var notes: [String] = []
+            if !r.wirePerStored.isEmpty {
+                notes.append("client wire bytes per byte stored: \(fixed(median(r.wirePerStored), 3)) "
+                    + "(\(r.wirePerStored.map { fixed($0, 3) }.joined(separator: ", ")))")
+            }
+            if r.incomplete { notes.append("some transfers incomplete at some member") }
+            table.append("| \(name) | \(fixed(median(r.rates) / 1_048_576, 2)) | \(ratio) | \(each) | \(notes.joined(separator: "; ")) |")
+        }
+        print("")
+        table.forEach { print($0) }
+        if let summary { try (table.joined(separator: "\n") + "\n").write(toFile: summary, atomically: true, encoding: .utf8) }
     }
 
-    /// "x.xx of the ceiling", or nothing without one.
-    func ratio(_ bytesPerSecond: Double) -> String {
-        guard let ceilingMbps else { return "" }
-        return ", \(fixed(bytesPerSecond / (ceilingMbps * 1_048_576), 2)) of the ceiling"
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+    // MARK: - Ceiling
+
+    /// Runs ib_send_bw's server and client on the device and returns the client's BW average
+    /// in bytes per second (perftest's MB are 2^20 bytes).
+    func measureCeiling(verbose: Bool) throws -> Double {
+        let args = ["-d", device, "-x", "\(gidIndex)", "-c", "UD", "-s", "4096", "-D", "\(perftestSeconds)"]
+        print("$ ib_send_bw \(args.joined(separator: " ")) &  ib_send_bw \(args.joined(separator: " ")) 127.0.0.1")
+        let server = try startPerftest(args)
+        Thread.sleep(forTimeInterval: 1.5)
+        let client = try startPerftest(args + ["127.0.0.1"])
+        let clientOutput = client.output()
+        let serverOutput = server.output()
+        guard client.process.terminationStatus == 0, server.process.terminationStatus == 0 else {
+            throw ValidationError("ib_send_bw failed:\n\(clientOutput)\n--- server side\n\(serverOutput)")
+        }
+        let lines = clientOutput.split(separator: "\n")
+        if verbose { lines.forEach { print("  \($0)") } } else { lines.filter { $0.contains("#bytes") }.forEach { print("  \($0)") } }
+        guard let result = lines.last(where: { $0.split(separator: " ").first == "4096" }),
+              let average = result.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst(3).first.flatMap({ Double($0) })
+        else { throw ValidationError("no BW average in ib_send_bw's output:\n\(clientOutput)") }
+        if !verbose { print("  \(result)") }
+        return average * 1_048_576
+    }
+
+    /// A perftest process whose output is collected.
+    struct Perftest {
+        let process: Process
+        let pipe: Pipe
+        func output() -> String {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    func startPerftest(_ args: [String]) throws -> Perftest {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/ib_send_bw")
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        return Perftest(process: p, pipe: pipe)
     }
 
     func mib(_ bytesPerSecond: Double) -> String { fixed(bytesPerSecond / 1_048_576, 2) + " MiB/s" }
@@ -68,9 +179,12 @@ struct VerbsBenchmark: ParsableCommand {
         var lastCompletion: ContinuousClock.Instant?
     }
 
-    func transferPart() throws {
+    /// Chunk bytes complete at every member per second, and whether every transfer completed
+    /// at every member.
+    func transferRun(members: Int) throws -> (goodput: Double, complete: Bool) {
         var configuration = VerbsConfiguration(deviceName: device)
-        configuration.receiveDepth = 4096
+        configuration.receiveDepth = receiveDepth
+        configuration.busyPoll = .microseconds(busyPollUs)
         let sender = try VerbsTransport(configuration: configuration)
         let receivers = try (0..<members).map { _ in try VerbsTransport(configuration: configuration) }
         defer {
@@ -80,8 +194,7 @@ struct VerbsBenchmark: ParsableCommand {
         let group = GroupAddress(ipv4: 239, 201, 0, 1, port: 0)
         for r in receivers { try r.join(group) }
         let mtu = sender.maxDatagramSize
-        print("")
-        print("transfers: \(transfers) x \(chunkSize) bytes to \(members) members of \(group) on \(sender.deviceName) "
+        print("transfers: \(transfers) x \(chunkSize) bytes to \(members) member transport(s), group \(group) on \(sender.deviceName) "
             + "(path MTU \(mtu)), paced at \(rate) B/s, burst 64 datagrams")
 
         // Distinct registered buffers, cycled: bodies go out as a second scatter/gather entry.
@@ -143,10 +256,10 @@ struct VerbsBenchmark: ParsableCommand {
                 + "\(r.bytes) bytes received, \(r.decodeErrors) decode errors")
         }
         let goodput = bytes / slowest
-        print("  transfer goodput (chunk bytes complete at every member / time): \(mib(goodput))\(ratio(goodput))")
-        print("  datagram rate at the sender over the same time: \(mib(datagramBytes / slowest))\(ratio(datagramBytes / slowest))")
-        print("  delivered to \(members) members: \(mib(goodput * Double(members))) of chunk bytes in total")
+        print("  goodput (chunk bytes complete at every member / time): \(mib(goodput)); datagram bytes over the same "
+            + "time \(mib(datagramBytes / slowest)); delivered in total to the \(members) member(s) \(mib(goodput * Double(members)))")
         if !allComplete { print("  NOTE: some transfers were incomplete at some member (datagrams dropped)") }
+        return (goodput, allComplete)
     }
 
     /// Posts every fragment of every transfer in batches of up to 64, paced as the runtime's
@@ -209,7 +322,8 @@ struct VerbsBenchmark: ParsableCommand {
 
     // MARK: - Puts
 
-    func putPart() throws {
+    /// Object bytes stored per second, and the client's wire bytes per byte stored.
+    func putRun() throws -> (rate: Double, wirePerStored: Double) {
         let runDir = "\(dir)/\(getpid())"
         try? FileManager.default.removeItem(atPath: runDir)
         defer { try? FileManager.default.removeItem(atPath: runDir) }
@@ -219,7 +333,6 @@ struct VerbsBenchmark: ParsableCommand {
         cluster.table.networks = [NetworkConfiguration(
             negotiatingBase: "239.202.0.0", notificationBase: "239.202.128.0", rendezvousBase: "239.203.0.0")]
         let transport = TransportChoice.verbs(device: device, gidIndex: nil)
-        print("")
         print("puts: \(putChunks) chunks of \(chunkSize) bytes, \(replicas) replicas, \(nodes) in-process storage nodes "
             + "and a client over \(transport), window \(window), stores in \(dir)")
         let servers = try cluster.servers.map { s in
@@ -236,6 +349,12 @@ struct VerbsBenchmark: ParsableCommand {
             for i in 0..<(chunkSize / 8) { words[i] = rng.next() }
             return Payload(buffer)
         }
+        // What hashing costs here: the client and every storing server hash each chunk once.
+        let hashStart = ContinuousClock.now
+        for p in payloads.prefix(4) { blackHole(ContentHash.of(p)) }
+        let hashSeconds = Double((ContinuousClock.now - hashStart).nanoseconds) / 1e9 / Double(min(4, payloads.count))
+        print("  SHA-256 of one chunk on this machine: \(fixed(hashSeconds * 1000, 1)) ms "
+            + "(\(mib(Double(chunkSize) / hashSeconds)) on one thread)")
         let before = client.transportCounters
         let start = ContinuousClock.now
         let outcomes = client.putChunks(count: putChunks, window: window, chunk: { payloads[$0] })
@@ -249,14 +368,24 @@ struct VerbsBenchmark: ParsableCommand {
                 throw ValidationError("a chunk got only \(receipt.storedOn.count) replicas")
             }
         }
+        var totals = ServerStats()
+        for stats in servers.map(\.stats) {
+            totals.naks += stats.naks
+            totals.incompleteTransfers += stats.incompleteTransfers
+            totals.notNow += stats.notNow
+            totals.declinedWindows += stats.declinedWindows
+            totals.expiredReservations += stats.expiredReservations
+        }
         let bytes = Double(putChunks * chunkSize)
         let sent = after.bytesSent - before.bytesSent
         let stored = bytes * Double(replicas)
-        print("  \(putChunks) chunks stored with \(replicas) replicas each in \(fixed(seconds, 3)) s, \(retries) retries")
-        print("  object rate: \(mib(bytes / seconds))\(ratio(bytes / seconds))")
+        print("  \(putChunks) chunks stored with \(replicas) replicas each in \(fixed(seconds, 3)) s, \(retries) retries; "
+            + "servers: \(totals.incompleteTransfers) incomplete transfers, \(totals.naks) NAKs, \(totals.notNow) Not Now, "
+            + "\(totals.declinedWindows) declined windows, \(totals.expiredReservations) expired reservations")
         print("  client sent \(after.datagramsSent - before.datagramsSent) datagrams, \(sent) bytes "
             + "(\(after.multicastBytesSent - before.multicastBytesSent) by multicast) for \(Int(stored)) bytes stored: "
             + "\(fixed(Double(sent) / stored, 3)) wire bytes per byte stored")
+        return (bytes / seconds, Double(sent) / stored)
     }
 }
 
