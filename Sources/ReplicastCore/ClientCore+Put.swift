@@ -25,6 +25,17 @@ extension ClientCore {
         t.acked = []
         t.nakked = []
         t.suggestedRetry = nil
+        let at = pacer.schedule(now: now)
+        if at > now {
+            t.phase = .paced
+            t.deadline = at
+            return
+        }
+        sendProposal(&t, now: now)
+    }
+
+    /// Sends the current attempt's proposal.
+    private mutating func sendProposal(_ t: inout PutTransaction, now: Instant) {
         t.phase = .negotiating
         let proposal = PutProposal(
             negotiatingGroup: t.row, contentHash: t.contentHash, name: t.name,
@@ -49,6 +60,7 @@ extension ClientCore {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase,
               t.consensus == .client
         else { return }
+        if t.answers.isEmpty { pacer.answered() }
         t.answers[server] = m.answer
         t.everAnswered = true
         if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
@@ -116,6 +128,7 @@ extension ClientCore {
 
     mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
+        pacer.answered()
         t.everAnswered = true
         roundTrips.add(now - t.proposedAt)
         t.alreadyStored.formUnion(m.alreadyStored)
@@ -220,11 +233,19 @@ extension ClientCore {
         guard var t = puts[seq] else { return }
         switch t.phase {
         case .negotiating:
-            if t.consensus == .client && !t.answers.isEmpty { decide(seq, now: now) } else { retryPut(seq, now: now) }
+            if t.consensus == .client && !t.answers.isEmpty {
+                decide(seq, now: now)
+            } else {
+                pacer.unanswered()
+                retryPut(seq, now: now)
+            }
         case .transferring:
             endRound(seq, now: now)
         case .backingOff:
             propose(&t, now: now)
+            puts[seq] = t
+        case .paced:
+            sendProposal(&t, now: now)
             puts[seq] = t
         }
     }

@@ -10,6 +10,8 @@ struct PutTransaction: Sendable {
         case transferring(members: [NodeID])
         /// Waiting to send the next proposal.
         case backingOff
+        /// The proposal waits for the request pacer.
+        case paced
     }
 
     let token: TransactionToken
