@@ -68,6 +68,7 @@ extension Simulation {
                 guard let delivered = port.attachment.ingress.enqueue(size, at: now) else {
                     report.network.congestionDrops += 1
                     if message.isTransfer { report.network.transferCongestionDrops += 1 }
+                    trace?("\(now) switch dropped \(message.outbound.message.typeName) \(message.outbound.id) fragment \(index) to \(receiver): port full")
                     continue
                 }
                 if copy == 1 { report.network.duplicated += 1 }

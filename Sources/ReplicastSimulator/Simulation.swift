@@ -77,11 +77,11 @@ public final class Simulation {
         }
         table = try AllocationTable(servers: infos, configuration: configuration.table)
 
-        let reservedRate = UInt64(Double(configuration.links.bandwidth) * configuration.reservedShare)
+        let allocation = BandwidthAllocation.split(
+            bandwidth: configuration.links.bandwidth, reservedShare: configuration.reservedShare)
         for info in infos {
             var c = ServerConfiguration(id: info.id)
-            c.reservedInboundRate = reservedRate
-            c.reservedOutboundRate = reservedRate
+            c.allocation = allocation
             c.storageWriteRate = configuration.storage.writeRate
             c.reservations = configuration.reservations
             configuration.serverTuning(&c)
@@ -95,7 +95,7 @@ public final class Simulation {
         for i in 0...configuration.clients {
             var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + UInt32(i)))
             c.replicas = configuration.replicas
-            c.maxDeliveryRate = reservedRate
+            c.allocation = allocation
             c.seed = seeds.next()
             configuration.clientTuning(&c)
             let isVerifier = i == configuration.clients
@@ -213,9 +213,8 @@ public final class Simulation {
         }
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
         r.violations = ledger.violations
-        for s in servers {
-            r.network.peakPortBacklog = max(r.network.peakPortBacklog, s.attachment.ingress.peakBacklog)
-        }
+        let ports = servers.map(\.attachment.ingress.peakBacklog) + clients.map(\.attachment.ingress.peakBacklog)
+        r.network.peakPortBacklog = ports.max() ?? 0
         digest.mix(UInt64(r.network.datagrams))
         digest.mix(UInt64(r.network.congestionDrops))
         digest.mix(UInt64(r.serverStats.chunksStored))
