@@ -61,7 +61,7 @@ final class MessageChannel {
     func send(_ out: Outbound, now: Instant) {
         guard let destination = destination(out.target) else {
             stats.unroutable += 1
-            logger.debug("no route to \(out.target) for \(out.message.typeName)")
+            logger.debug("no route to \(out.target) for \(out.message.wireType)")
             return
         }
         let envelope = Envelope(kind: out.kind, id: out.id, generation: table.generation, message: out.message)
@@ -70,7 +70,7 @@ final class MessageChannel {
             fragmenter = try Fragmenter(envelope: envelope, maxDatagramSize: transport.maxDatagramSize)
         } catch {
             stats.encodeErrors += 1
-            logger.error("cannot encode \(out.message.typeName): \(error)")
+            logger.error("cannot encode \(out.message.wireType): \(error)")
             return
         }
         stats.messagesSent += 1
@@ -174,28 +174,4 @@ struct ChannelStats: Sendable {
     var sendErrors: UInt64 = 0
     var receiveErrors: UInt64 = 0
     var unroutable: UInt64 = 0
-}
-
-extension Message {
-    /// A short name for logs.
-    var typeName: String {
-        switch self {
-        case .putProposal: return "PutProposal"
-        case .putAccept: return "PutAccept"
-        case .consensusPutAccept: return "ConsensusPutAccept"
-        case .rendezvousTransfer: return "RendezvousTransfer"
-        case .payloadAck: return "PayloadAck"
-        case .payloadNak: return "PayloadNak"
-        case .relayedAck: return "RelayedAck"
-        case .consensusAck: return "ConsensusAck"
-        case .getRequest: return "GetRequest"
-        case .getResponse: return "GetResponse"
-        case .getAccept: return "GetAccept"
-        case .additionalTargetRequest: return "AdditionalTargetRequest"
-        case .errorGetResponse: return "ErrorGetResponse"
-        case .contentNotImmediatelyAvailable: return "ContentNotImmediatelyAvailable"
-        case .transferAbort: return "TransferAbort"
-        case .staleGeneration: return "StaleGeneration"
-        }
-    }
 }
