@@ -29,6 +29,10 @@ public struct ClientConfiguration: Sendable {
     public var requestCost: Int = 256
     /// Requests that may leave at once after a quiet spell.
     public var requestBurst: Int = 32
+    /// An indefinite reservation the servers keep for this client (small clusters): its
+    /// client-consensus puts of unnamed chunks skip the proposal while credit lasts. Nil
+    /// (the default): every put is negotiated.
+    public var standingReservation: StandingReservation?
     /// Largest chunk a server may return as immediate content in a Get Response.
     public var maxImmediate: UInt32 = 4096
     /// Chooses the Rendezvous Group in client consensus.

@@ -13,9 +13,35 @@ extension ClientCore {
             replicas: replicas ?? configuration.replicas, consensus: consensus ?? configuration.consensus,
             row: row, deliveryGroup: pool.group(client: configuration.id, sequence: seq),
             deadline: now, owner: configuration.id)
-        propose(&t, now: now)
+        if let standing = configuration.standingReservation, t.consensus == .client, name == nil,
+           standingInFlight + UInt64(payload.count) <= standing.credit {
+            sendOnStandingReservation(&t, standing, now: now)
+        } else {
+            propose(&t, now: now)
+        }
         puts[seq] = t
         return token
+    }
+
+    /// Indefinite reservation: no proposal; the chunk goes at once (after this client's
+    /// earlier standing transfers) to the whole Negotiating Group at the standing rate.
+    private mutating func sendOnStandingReservation(_ t: inout PutTransaction, _ standing: StandingReservation, now: Instant) {
+        t.attempt += 1
+        let members = table.members(of: t.row)
+        let rate = max(1, standing.rate)
+        let start = max(now, standingBusyUntil)
+        let window = RendezvousWindow(
+            start: start, duration: .nanoseconds(Int64(Double(t.payload.count) / Double(rate) * 1e9) + 1), rate: rate)
+        standingBusyUntil = window.end
+        t.standingBytes = UInt64(t.payload.count)
+        standingInFlight += t.standingBytes
+        let transfer = RendezvousTransfer(
+            request: t.proposalID, deliveryGroup: t.deliveryGroup, members: members, rate: rate,
+            contentHash: t.contentHash, content: t.payload)
+        emit(.negotiatingGroup(t.row), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+        t.transferred = true
+        t.phase = .transferring(members: members)
+        t.deadline = window.end + configuration.ackGrace
     }
 
     /// Sends the next proposal of `t`.
@@ -181,6 +207,8 @@ extension ClientCore {
     /// A transfer round ended (all answered, or the deadline passed).
     private mutating func endRound(_ seq: UInt32, now: Instant) {
         guard var t = puts[seq] else { return }
+        standingInFlight -= min(standingInFlight, t.standingBytes)
+        t.standingBytes = 0
         t.stored.formUnion(t.acked)
         puts[seq] = t
         let designated = Set(table.designated(of: t.row))

@@ -21,6 +21,9 @@ public struct ClientCore: Sendable {
     public internal(set) var pacer: RequestPacer
     /// Deliveries of gets booked in the reserved inbound allocation.
     public internal(set) var ingress: IngressCalendar
+    /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
+    var standingInFlight: UInt64 = 0
+    var standingBusyUntil: Instant = .zero
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
 

@@ -38,6 +38,8 @@ struct PutTransaction: Sendable {
     var nakked: Set<NodeID> = []
     var transferred = false
     var everAnswered = false
+    /// Credit of the standing reservation this attempt uses (0: negotiated).
+    var standingBytes: UInt64 = 0
     /// Earliest retry a server suggested in a Not Now.
     var suggestedRetry: Instant?
 

@@ -19,6 +19,10 @@ public struct ServerConfiguration: Sendable {
     public var storageWriteRate: UInt64 = 1_000_000_000
     /// The earliest a proposed window starts after the proposal arrives.
     public var leadTime: Duration = .microseconds(300)
+    /// Indefinite reservations granted to clients (small clusters), by client: their rates
+    /// are kept for good (the calendar books only what is left of the reserved inbound
+    /// rate), and their transfers come without proposals. Empty by default.
+    public var standingReservations: [NodeID: UInt64] = [:]
     /// Book reserved inbound bandwidth before proposing a rendezvous (the protocol). False
     /// grants every proposal at once at the full rate, ignoring the calendar: only to
     /// measure what reservations prevent.
