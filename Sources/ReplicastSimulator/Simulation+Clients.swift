@@ -86,8 +86,14 @@ extension Simulation {
         for action in actions {
             switch action {
             case .send(let out):
-                if c !== verifier, case .putProposal = out.message { proposalsSent += 1 }
-                if c !== verifier, case .getRequest = out.message { getRequestsSent += 1 }
+                // A request of a transaction that sent one before is a retransmission.
+                let transaction = RequestID(source: out.id.source, sequence: out.id.sequence)
+                if c !== verifier, case .putProposal = out.message, !requesting.insert(transaction).inserted {
+                    report.puts.retransmittedProposals += 1
+                }
+                if c !== verifier, case .getRequest = out.message, !requesting.insert(transaction).inserted {
+                    report.gets.retransmittedRequests += 1
+                }
                 send(out, from: c.id)
             case .join(let group):
                 join(group, c.id)
