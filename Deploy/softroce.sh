@@ -4,9 +4,16 @@
 # command there with REPLICAST_SOFTROCE=1 set. The host kernel has no RDMA; see
 # shared/SOFT-ROCE.md for why the VM is needed and why it runs without KVM.
 #
-#   Deploy/softroce.sh              build the tests on the host, run the verbs suite in the VM
-#   Deploy/softroce.sh bench        perftest ib_send_bw (UD, 4 KiB) on rxe0, server and client
+#   Deploy/softroce.sh              the verbs suite in the VM: ReplicastVerbsTests and the
+#                                   end-to-end suite (ReplicastEndToEndTests) over verbs on rxe0
+#                                   (REPLICAST_TRANSPORT=verbs); fails on any failure, and on any
+#                                   skipped test other than the no-device ones
+#   Deploy/softroce.sh bench        perftest ib_send_bw (UD, 4 KiB) on rxe0, then replicast-bench
+#                                   verbs (transfers to 3 members, 3-replica puts) in the same VM
 #   Deploy/softroce.sh exec CMD...  run CMD inside the VM with rxe0 up
+#
+# The host builds first (`swift build --build-tests`, a no-op when CI has built already); the
+# VM only runs what was built. Each phase prints how long it took.
 #
 # Everything the harness needs is installed on first use (apt-get, pip). The network inside
 # the VM is a veth pair (v0 10.9.0.1/24, v0p) that exists only in the VM; the VM has no
@@ -30,7 +37,7 @@ phase() { phase_start=$SECONDS; echo "softroce: == $* =="; }
 phase_done() { echo "softroce: -- $1 took $((SECONDS - phase_start)) s"; }
 
 usage() {
-    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -86,6 +93,7 @@ write_guest_script() {
         cat <<'EOF'
 exec 2>&1
 t0=$(date +%s)
+echo "softroce(vm): guest kernel up for $(cut -d' ' -f1 /proc/uptime) s when the script starts"
 export PATH=/opt/swift/usr/bin:$PATH
 fail() { echo "softroce(vm): $*" >&2; echo 125 >"$STATUS"; exit 125; }
 modprobe rdma_rxe || fail "modprobe rdma_rxe failed"
@@ -149,6 +157,29 @@ echo "--- server side"; cat /tmp/ib_send_bw.server
 EOF
 }
 
+# Fails unless the suite's xUnit report lists tests and no skipped one except the suites
+# meant for machines without a device (NoDeviceTests).
+check_no_skips() {
+    local report=$1
+    [[ -s "$report" ]] || { echo "softroce: no test report at $report" >&2; return 1; }
+    python3 - "$report" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+ran, allowed, bad = 0, 0, []
+for c in ET.parse(sys.argv[1]).getroot().iter("testcase"):
+    skipped = c.find("skipped")
+    if skipped is None:
+        ran += 1
+    elif c.get("classname", "").endswith(".NoDeviceTests"):
+        allowed += 1
+    else:
+        bad.append(f'{c.get("classname")}.{c.get("name")}: {skipped.text}')
+print(f"softroce: {ran} tests ran in the VM, {allowed} no-device tests skipped as expected, {len(bad)} skipped wrongly")
+for b in bad:
+    print(f"softroce: SKIPPED in the VM: {b}")
+sys.exit(1 if bad or ran == 0 else 0)
+EOF
+}
+
 main() {
     local started=$SECONDS
     mkdir -p "$STATE"
@@ -160,8 +191,13 @@ main() {
             build_tests
             local bundle="$REPO/.build/debug/replicastPackageTests.xctest"
             [[ -x "$bundle" ]] || { echo "softroce: no test bundle at $bundle" >&2; exit 1; }
-            run_in_vm "$bundle" --testing-library swift-testing --filter ReplicastVerbsTests \
+            rm -f "$STATE/suite.xml"
+            run_in_vm env REPLICAST_TRANSPORT=verbs REPLICAST_VERBS_DEVICE=rxe0 \
+                "$bundle" --testing-library swift-testing --no-parallel \
+                --filter ReplicastVerbsTests --filter ReplicastEndToEndTests --xunit-output "$STATE/suite.xml" \
                 || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
+            check_no_skips "$STATE/suite.xml" \
+                || { echo "softroce: total $((SECONDS - started)) s"; exit 1; }
             ;;
         bench)
             install_dependencies

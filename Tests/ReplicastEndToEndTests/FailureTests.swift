@@ -5,17 +5,18 @@ import ReplicastTransport
 import ReplicastWire
 import Testing
 
-/// Faults over real UDP multicast: a corrupted fragment, a full store, a node stopped during
-/// a put, and a restart of every node.
-@Suite("Failures over UDP multicast", .serialized)
+/// Faults over real multicast (UDP on loopback, or verbs on soft-RoCE): a corrupted fragment,
+/// a full store, a node stopped during a put, and a restart of every node.
+@Suite("Failures over multicast", .serialized)
 struct FailureTests {
     @Test("a corrupted fragment is NAKed, the put is retried and the data is correct")
     func corruptedFragment() throws {
         let cluster = try LocalTestCluster()
-        let inner = try TransportChoice.udp.open(cluster: cluster.configuration, unicastPort: 0)
+        let inner = try cluster.transport.open(cluster: cluster.configuration, unicastPort: 0)
         let corrupting = CorruptingTransport(inner)
-        let client = try ReplicastClient(cluster: cluster.configuration, transport: corrupting)
-        let data = testBytes(1 << 20, seed: 21)
+        let client = try ReplicastClient(
+            cluster: cluster.configuration, transport: corrupting, tuning: EndToEndEnvironment.tuneClient)
+        let data = testBytes(dataSize(1 << 20), seed: 21)
         let receipt = try client.putChunk(Payload(copying: data))
         #expect(corrupting.corrupted == 1)
         #expect(receipt.attempts >= 2)
@@ -28,10 +29,10 @@ struct FailureTests {
 
     @Test("a full store answers Not Now and the chunks are placed elsewhere")
     func fullStore() throws {
-        let cluster = try LocalTestCluster(quotas: [1: 256 << 10, 2: 256 << 10])
+        let cluster = try LocalTestCluster(quotas: [1: dataSize(256 << 10), 2: dataSize(256 << 10)])
         let client = try cluster.client()
-        let file = try temporaryFile(testBytes(4 << 20, seed: 31), in: cluster.directory, name: "full")
-        let put = try client.putObject(path: file, bucket: "b", key: "full")
+        let file = try temporaryFile(testBytes(dataSize(4 << 20), seed: 31), in: cluster.directory, name: "full")
+        let put = try client.putObject(path: file, bucket: "b", key: "full", chunkSize: chunkSize)
         for p in put.placements {
             #expect(p.servers.count >= 3)
             #expect(!p.servers.contains(NodeID(1)) && !p.servers.contains(NodeID(2)))
@@ -46,12 +47,12 @@ struct FailureTests {
     func nodeStoppedDuringPut() throws {
         let cluster = try LocalTestCluster()
         let client = try cluster.client()
-        let data = testBytes(24 << 20, seed: 41)
+        let data = testBytes(dataSize(24 << 20), seed: 41)
         let file = try temporaryFile(data, in: cluster.directory, name: "kill")
         let victim = NodeID(2)
         let stopper = Thread { usleep(30_000); cluster.stop(victim) }
         stopper.start()
-        let put = try client.putObject(path: file, bucket: "b", key: "kill")
+        let put = try client.putObject(path: file, bucket: "b", key: "kill", chunkSize: chunkSize)
         for p in put.placements { #expect(p.servers.count >= 3) }
         #expect(eventually { cluster.nodes[victim] == nil })
         let out = cluster.directory + "/kill.out"
@@ -63,9 +64,9 @@ struct FailureTests {
     func restartAll() throws {
         let cluster = try LocalTestCluster()
         let client = try cluster.client()
-        let data = testBytes(3 << 20, seed: 51)
+        let data = testBytes(dataSize(3 << 20), seed: 51)
         let file = try temporaryFile(data, in: cluster.directory, name: "r")
-        _ = try client.putObject(path: file, bucket: "b", key: "r", consensus: .cluster)
+        _ = try client.putObject(path: file, bucket: "b", key: "r", chunkSize: chunkSize, consensus: .cluster)
         cluster.stopAll()
         for s in cluster.configuration.servers { try cluster.start(NodeID(s.id)) }
         let fresh = try cluster.client()

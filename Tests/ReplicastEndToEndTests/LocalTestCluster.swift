@@ -6,8 +6,9 @@ import ReplicastTransport
 import ReplicastWire
 import Synchronization
 
-/// A cluster of in-process storage nodes on loopback multicast (TTL 0), in a temporary
-/// directory, with ports of its own so tests can run in parallel.
+/// A cluster of in-process storage nodes in a temporary directory, with ports and multicast
+/// ranges of its own so tests can run in parallel. The transport is the environment's
+/// (`EndToEndEnvironment`): UDP multicast on loopback (TTL 0), or verbs on soft-RoCE.
 final class LocalTestCluster: @unchecked Sendable {
     private static let clusters = Atomic<Int>(0)
 
@@ -17,7 +18,7 @@ final class LocalTestCluster: @unchecked Sendable {
 
     init(
         nodes count: Int = 5, replicas: Int = 3, volunteers: Int = 0, quotas: [UInt32: Int] = [:],
-        transport: TransportChoice = .udp
+        transport: TransportChoice = EndToEndEnvironment.transport
     ) throws {
         let n = LocalTestCluster.clusters.add(1, ordering: .relaxed).newValue
         // Ports: the multicast port, then one per node; 10 per cluster, 100 per process.
@@ -44,8 +45,9 @@ final class LocalTestCluster: @unchecked Sendable {
     /// Starts (or restarts) node `id` on its data directory.
     func start(_ id: NodeID) throws {
         var logger = Logger(label: "replicast.test.node.\(id.rawValue)")
-        logger.logLevel = .warning
-        let node = try StorageNode(id: id, cluster: configuration, transport: transport, logger: logger)
+        logger.logLevel = EndToEndEnvironment.logLevel
+        let node = try StorageNode(
+            id: id, cluster: configuration, transport: transport, logger: logger, tuning: EndToEndEnvironment.tuneServer)
         node.start()
         nodes[id] = node
     }
@@ -60,7 +62,12 @@ final class LocalTestCluster: @unchecked Sendable {
     }
 
     func client(tuning: (inout ClientConfiguration) -> Void = { _ in }) throws -> ReplicastClient {
-        try ReplicastClient(cluster: configuration, transport: transport, tuning: tuning)
+        var logger = Logger(label: "replicast.test.client")
+        logger.logLevel = EndToEndEnvironment.logLevel
+        return try ReplicastClient(cluster: configuration, transport: transport, logger: logger) {
+            EndToEndEnvironment.tuneClient(&$0)
+            tuning(&$0)
+        }
     }
 
     /// Servers whose store holds `hash`.
@@ -73,6 +80,12 @@ final class LocalTestCluster: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
+
+/// A data size of the tests, scaled for the environment (a quarter under verbs).
+func dataSize(_ count: Int) -> Int { EndToEndEnvironment.bytes(count) }
+
+/// The chunk size objects are cut into in the tests, scaled like the data.
+let chunkSize = EndToEndEnvironment.chunkSize
 
 /// Deterministic pseudo-random bytes.
 func testBytes(_ count: Int, seed: UInt64) -> [UInt8] {

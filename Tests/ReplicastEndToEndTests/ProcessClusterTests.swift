@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The commands as a user runs them: `replicast local-cluster` starting `replicast-node`
-/// processes, and `replicast put/get/locate` against its cluster file.
+/// processes, and `replicast put/get/locate` against its cluster file, over the environment's
+/// transport (`--transport verbs --device rxe0` in the soft-RoCE VM).
 @Suite("replicast-node processes", .serialized)
 struct ProcessClusterTests {
     /// The directory holding the built executables (next to the test bundle).
@@ -19,7 +20,7 @@ struct ProcessClusterTests {
     func replicast(_ args: [String], expectSuccess: Bool = true) throws -> (status: Int32, output: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binaries + "/replicast")
-        p.arguments = args
+        p.arguments = args + EndToEndEnvironment.commandLineOptions
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = pipe
@@ -37,6 +38,7 @@ struct ProcessClusterTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binaries + "/replicast")
         p.arguments = ["local-cluster", "--nodes", "5", "--replicas", "3", "--dir", dir, "--base-port", "\(port)"]
+            + EndToEndEnvironment.commandLineOptions
         p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()

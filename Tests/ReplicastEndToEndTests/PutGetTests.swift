@@ -4,16 +4,17 @@ import ReplicastRuntime
 import ReplicastWire
 import Testing
 
-/// Puts and gets through a 5-node in-process cluster over real UDP multicast on loopback.
-@Suite("Put and get over UDP multicast", .serialized)
+/// Puts and gets through a 5-node in-process cluster over real multicast: UDP on loopback, or
+/// verbs on soft-RoCE in the VM (`EndToEndEnvironment`).
+@Suite("Put and get over multicast", .serialized)
 struct PutGetTests {
     @Test("client consensus: put then get returns the same bytes, 3 replicas per chunk", arguments: [ConsensusMode.client, .cluster])
     func putGet(consensus: ConsensusMode) throws {
         let cluster = try LocalTestCluster()
         let client = try cluster.client()
-        let data = testBytes(5 * 1024 * 1024 + 12345, seed: 7)
+        let data = testBytes(dataSize(5 * 1024 * 1024 + 12345), seed: 7)
         let file = try temporaryFile(data, in: cluster.directory, name: "in.bin")
-        let put = try client.putObject(path: file, bucket: "b", key: "k", consensus: consensus)
+        let put = try client.putObject(path: file, bucket: "b", key: "k", chunkSize: chunkSize, consensus: consensus)
         #expect(put.placements.count == 6)
         for p in put.placements {
             #expect(p.servers.count >= 3)
@@ -29,8 +30,8 @@ struct PutGetTests {
     func locate() throws {
         let cluster = try LocalTestCluster()
         let client = try cluster.client()
-        let file = try temporaryFile(testBytes(3 << 20, seed: 3), in: cluster.directory, name: "f")
-        let put = try client.putObject(path: file, bucket: "b", key: "loc")
+        let file = try temporaryFile(testBytes(dataSize(3 << 20), seed: 3), in: cluster.directory, name: "f")
+        let put = try client.putObject(path: file, bucket: "b", key: "loc", chunkSize: chunkSize)
         let located = try client.locateObject(bucket: "b", key: "loc")
         #expect(located.count == put.placements.count + 1)
         for (p, l) in zip(put.placements, located.dropFirst()) {
@@ -44,10 +45,10 @@ struct PutGetTests {
     func dedup() throws {
         let cluster = try LocalTestCluster()
         let client = try cluster.client()
-        let file = try temporaryFile(testBytes(4 << 20, seed: 11), in: cluster.directory, name: "d")
-        let first = try client.putObject(path: file, bucket: "b", key: "one")
+        let file = try temporaryFile(testBytes(dataSize(4 << 20), seed: 11), in: cluster.directory, name: "d")
+        let first = try client.putObject(path: file, bucket: "b", key: "one", chunkSize: chunkSize)
         #expect(first.deduplicated == 0)
-        let second = try client.putObject(path: file, bucket: "b", key: "two")
+        let second = try client.putObject(path: file, bucket: "b", key: "two", chunkSize: chunkSize)
         #expect(second.deduplicated == 4)
         // Only proposals, a manifest and acks: far less than the 4 MiB of the first put.
         #expect(second.bytesSent < first.bytesSent / 20)
@@ -70,8 +71,8 @@ struct PutGetTests {
         let cluster = try LocalTestCluster(volunteers: 1)
         let volunteer = NodeID(5)
         let client = try cluster.client()
-        let file = try temporaryFile(testBytes(8 << 20, seed: 5), in: cluster.directory, name: "v")
-        let put = try client.putObject(path: file, bucket: "b", key: "v")
+        let file = try temporaryFile(testBytes(dataSize(8 << 20), seed: 5), in: cluster.directory, name: "v")
+        let put = try client.putObject(path: file, bucket: "b", key: "v", chunkSize: chunkSize)
         let lacking = put.placements.filter { !cluster.holders(of: $0.chunk).contains(volunteer) }.map(\.chunk)
         try #require(!lacking.isEmpty)
         let get = try client.getObject(bucket: "b", key: "v", output: cluster.directory + "/v.out")

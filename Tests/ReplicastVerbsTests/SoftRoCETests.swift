@@ -184,6 +184,25 @@ final class SoftRoCETests {
         #expect(after.good.isEmpty)
     }
 
+    @Test func joinAndLeaveComplete() throws {
+        let transport = try Self.makeTransport()
+        defer { transport.close() }
+        let clock = ContinuousClock()
+        var joins: [Duration] = []
+        var leaves: [Duration] = []
+        for i in 0..<UInt8(8) {
+            let g = GroupAddress(ipv4: 239, 1, 3, i, port: 0)
+            joins.append(try clock.measure { try transport.join(g) })
+            leaves.append(try clock.measure { try transport.leave(g) })
+        }
+        joins.sort()
+        leaves.sort()
+        print("verbs join (rdma_join_multicast to RDMA_CM_EVENT_MULTICAST_JOIN): median \(joins[4]), max \(joins[7]); "
+            + "leave: median \(leaves[4]), max \(leaves[7])")
+        #expect(joins[7] < .seconds(2))
+        #expect(leaves[7] < .seconds(2))
+    }
+
     @Test func wakeInterruptsABlockedReceive() throws {
         let transport = try Self.makeTransport()
         defer { transport.close() }
