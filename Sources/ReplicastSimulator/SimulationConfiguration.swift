@@ -129,9 +129,4 @@ public struct FaultConfiguration: Sendable {
     public var partitionLength: ClosedRange<Duration> = .milliseconds(20)...(.milliseconds(400))
 
     public init() {}
-
-    /// Whether any fault is configured.
-    public var isFaultFree: Bool {
-        loss == 0 && duplicate == 0 && reorder == 0 && crashes == 0 && partitions == 0
-    }
 }
