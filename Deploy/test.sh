@@ -2,8 +2,10 @@
 # The test suite: installs what it needs, then runs
 #   1. every Swift Testing suite on the host (UDP multicast on loopback; verbs tests skip),
 #   2. the wire-decoder fuzzer for a bounded time,
-#   3. the soft-RoCE suite inside a VM (Deploy/softroce.sh), where the verbs tests must run.
-# Exits non-zero if any part fails.  SKIP_SOFTROCE=1 / FUZZ_SECONDS=N adjust it.
+#   3. the soft-RoCE suite inside a VM (Deploy/softroce.sh), where the verbs tests must run,
+#   4. puts and gets between network namespaces under netem loss, duplication and
+#      reordering (Deploy/netem.sh), in the same kind of VM (this kernel has no netem).
+# Exits non-zero if any part fails.  SKIP_SOFTROCE=1 (skips 3 and 4) / FUZZ_SECONDS=N adjust it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 Deploy/install-deps.sh || exit 1
@@ -29,6 +31,7 @@ step "swift test (host)" swift test --skip-build
 step "fuzz wire decoder (${fuzz_seconds} s)" Fuzz/run.sh "$fuzz_seconds"
 if [ "${SKIP_SOFTROCE:-0}" != 1 ]; then
     step "soft-RoCE suite (VM)" Deploy/softroce.sh
+    step "netem: namespaces, loss, duplication, reordering (VM)" Deploy/softroce.sh exec Deploy/netem.sh 60
 fi
 
 echo "=== summary"

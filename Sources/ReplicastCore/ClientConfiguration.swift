@@ -16,8 +16,23 @@ public struct ClientConfiguration: Sendable {
     public var maxAttempts: Int = 8
     /// Base of the randomized (Aloha) back-off between attempts; doubles each attempt.
     public var retryBackoff: Duration = .milliseconds(10)
-    /// Maximum delivery rate offered in proposals, bytes per second.
-    public var maxDeliveryRate: UInt64 = 2_000_000_000
+    /// The four bandwidth allocations of the client's link.
+    public var allocation: BandwidthAllocation = .standard
+    /// Maximum delivery rate offered in proposals (the reserved outbound allocation), bytes
+    /// per second.
+    public var maxDeliveryRate: UInt64 {
+        get { allocation.reservedOutbound }
+        set { allocation.reservedOutbound = newValue }
+    }
+    /// Bytes a request counts against the unsolicited outbound allocation (header,
+    /// metadata and framing of a Put Proposal or Get Request).
+    public var requestCost: Int = 256
+    /// Requests that may leave at once after a quiet spell.
+    public var requestBurst: Int = 32
+    /// An indefinite reservation the servers keep for this client (small clusters): its
+    /// client-consensus puts of unnamed chunks skip the proposal while credit lasts. Nil
+    /// (the default): every put is negotiated.
+    public var standingReservation: StandingReservation?
     /// Largest chunk a server may return as immediate content in a Get Response.
     public var maxImmediate: UInt32 = 4096
     /// Chooses the Rendezvous Group in client consensus.

@@ -37,8 +37,19 @@ extension ClientCore {
         t.attempt += 1
         t.responses = [:]
         t.notFound = []
+        let at = pacer.schedule(now: now)
+        if at > now {
+            t.phase = .paced
+            t.deadline = at
+            return
+        }
+        sendRequest(&t, now: now)
+    }
+
+    /// Sends the current attempt's Get Request.
+    private mutating func sendRequest(_ t: inout GetTransaction, now: Instant) {
         t.phase = .requesting
-        let window = RendezvousWindow(start: now, duration: .seconds(10), rate: configuration.maxDeliveryRate)
+        let window = RendezvousWindow(start: now, duration: .seconds(10), rate: configuration.allocation.reservedInbound)
         let request = GetRequest(
             negotiatingGroup: t.row, target: t.target, deliveryGroup: t.deliveryGroup,
             maxImmediate: t.isProbe ? 0 : configuration.maxImmediate, consensus: t.consensus,
@@ -57,6 +68,7 @@ extension ClientCore {
 
     mutating func onGetResponse(_ m: GetResponse, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
         t.responses[m.server] = m
         gets[seq] = t
@@ -68,6 +80,7 @@ extension ClientCore {
 
     mutating func onGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
         t.notFound.insert(server)
         gets[seq] = t
@@ -113,9 +126,11 @@ extension ClientCore {
                     volunteers: [], immediate: true, now: now)
             return
         }
-        let start = max(now, best.responseTime)
-        let seconds = Double(best.contentLength) / Double(max(best.rate, 1))
-        let window = RendezvousWindow(start: start, duration: .nanoseconds(Int64(seconds * 1e9) + 1), rate: best.rate)
+        // The delivery is booked in this client's reserved inbound bandwidth, so that
+        // concurrent gets do not arrive on top of each other.
+        let window = ingress.earliestWindow(
+            notBefore: max(now, best.responseTime), bytes: best.contentLength, maxRate: max(best.rate, 1))
+        ingress.reserve(t.requestID, window, expiry: window.end + configuration.ackGrace)
         emit(.negotiatingGroup(t.row), .request, t.acceptID,
              .getAccept(GetAccept(request: t.requestID, negotiatingGroup: t.row, server: best.server, window: window)))
         t.phase = .awaitingTransfer(server: best.server, response: best)
@@ -158,6 +173,7 @@ extension ClientCore {
             return
         }
         gets[seq] = nil
+        ingress.release(t.requestID)
         actions.append(.leave(t.deliveryGroup))
         let receipt = GetReceipt(
             contentHash: actual, name: name, payload: payload, server: server, volunteers: volunteers.sorted(),
@@ -167,6 +183,7 @@ extension ClientCore {
 
     private mutating func failGet(_ seq: UInt32, _ error: GetError) {
         guard let t = gets.removeValue(forKey: seq) else { return }
+        ingress.release(t.requestID)
         if !t.isProbe { actions.append(.leave(t.deliveryGroup)) }
         actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(error))))
     }
@@ -182,6 +199,7 @@ extension ClientCore {
             failGet(seq, error)
             return
         }
+        ingress.release(t.requestID)
         t.phase = .backingOff
         t.deadline = now + backoff(attempt: t.attempt)
         gets[seq] = t
@@ -196,12 +214,16 @@ extension ClientCore {
             } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
                 chooseResponder(seq, now: now)
             } else {
+                if t.responses.isEmpty && t.notFound.isEmpty { pacer.unanswered() }
                 retryGet(seq, now: now)
             }
         case .awaitingTransfer:
             retryGet(seq, now: now)
         case .backingOff:
             request(&t, now: now)
+            gets[seq] = t
+        case .paced:
+            sendRequest(&t, now: now)
             gets[seq] = t
         }
     }

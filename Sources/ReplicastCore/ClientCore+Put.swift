@@ -13,9 +13,35 @@ extension ClientCore {
             replicas: replicas ?? configuration.replicas, consensus: consensus ?? configuration.consensus,
             row: row, deliveryGroup: pool.group(client: configuration.id, sequence: seq),
             deadline: now, owner: configuration.id)
-        propose(&t, now: now)
+        if let standing = configuration.standingReservation, t.consensus == .client, name == nil,
+           standingInFlight + UInt64(payload.count) <= standing.credit {
+            sendOnStandingReservation(&t, standing, now: now)
+        } else {
+            propose(&t, now: now)
+        }
         puts[seq] = t
         return token
+    }
+
+    /// Indefinite reservation: no proposal; the chunk goes at once (after this client's
+    /// earlier standing transfers) to the whole Negotiating Group at the standing rate.
+    private mutating func sendOnStandingReservation(_ t: inout PutTransaction, _ standing: StandingReservation, now: Instant) {
+        t.attempt += 1
+        let members = table.members(of: t.row)
+        let rate = max(1, standing.rate)
+        let start = max(now, standingBusyUntil)
+        let window = RendezvousWindow(
+            start: start, duration: .nanoseconds(Int64(Double(t.payload.count) / Double(rate) * 1e9) + 1), rate: rate)
+        standingBusyUntil = window.end
+        t.standingBytes = UInt64(t.payload.count)
+        standingInFlight += t.standingBytes
+        let transfer = RendezvousTransfer(
+            request: t.proposalID, deliveryGroup: t.deliveryGroup, members: members, rate: rate,
+            contentHash: t.contentHash, content: t.payload)
+        emit(.negotiatingGroup(t.row), .notification, t.transferID, .rendezvousTransfer(transfer), pacing: window)
+        t.transferred = true
+        t.phase = .transferring(members: members)
+        t.deadline = window.end + configuration.ackGrace
     }
 
     /// Sends the next proposal of `t`.
@@ -25,6 +51,17 @@ extension ClientCore {
         t.acked = []
         t.nakked = []
         t.suggestedRetry = nil
+        let at = pacer.schedule(now: now)
+        if at > now {
+            t.phase = .paced
+            t.deadline = at
+            return
+        }
+        sendProposal(&t, now: now)
+    }
+
+    /// Sends the current attempt's proposal.
+    private mutating func sendProposal(_ t: inout PutTransaction, now: Instant) {
         t.phase = .negotiating
         let proposal = PutProposal(
             negotiatingGroup: t.row, contentHash: t.contentHash, name: t.name,
@@ -49,6 +86,7 @@ extension ClientCore {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase,
               t.consensus == .client
         else { return }
+        if t.answers.isEmpty { pacer.answered() }
         t.answers[server] = m.answer
         t.everAnswered = true
         if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
@@ -116,6 +154,7 @@ extension ClientCore {
 
     mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, now: Instant) {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
+        pacer.answered()
         t.everAnswered = true
         roundTrips.add(now - t.proposedAt)
         t.alreadyStored.formUnion(m.alreadyStored)
@@ -168,6 +207,8 @@ extension ClientCore {
     /// A transfer round ended (all answered, or the deadline passed).
     private mutating func endRound(_ seq: UInt32, now: Instant) {
         guard var t = puts[seq] else { return }
+        standingInFlight -= min(standingInFlight, t.standingBytes)
+        t.standingBytes = 0
         t.stored.formUnion(t.acked)
         puts[seq] = t
         let designated = Set(table.designated(of: t.row))
@@ -220,11 +261,19 @@ extension ClientCore {
         guard var t = puts[seq] else { return }
         switch t.phase {
         case .negotiating:
-            if t.consensus == .client && !t.answers.isEmpty { decide(seq, now: now) } else { retryPut(seq, now: now) }
+            if t.consensus == .client && !t.answers.isEmpty {
+                decide(seq, now: now)
+            } else {
+                pacer.unanswered()
+                retryPut(seq, now: now)
+            }
         case .transferring:
             endRound(seq, now: now)
         case .backingOff:
             propose(&t, now: now)
+            puts[seq] = t
+        case .paced:
+            sendProposal(&t, now: now)
             puts[seq] = t
         }
     }

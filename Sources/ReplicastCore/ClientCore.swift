@@ -17,6 +17,13 @@ public struct ClientCore: Sendable {
     var rng: RandomSource
     /// Round trips from a request to the last answer of its Negotiating Group.
     public internal(set) var roundTrips = RoundTripEstimator()
+    /// Paces Put Proposals and Get Requests within the unsolicited outbound allocation.
+    public internal(set) var pacer: RequestPacer
+    /// Deliveries of gets booked in the reserved inbound allocation.
+    public internal(set) var ingress: IngressCalendar
+    /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
+    var standingInFlight: UInt64 = 0
+    var standingBusyUntil: Instant = .zero
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
 
@@ -25,6 +32,10 @@ public struct ClientCore: Sendable {
         self.table = table
         self.pool = table.rendezvousPools[0]
         self.rng = RandomSource(seed: configuration.seed)
+        self.pacer = RequestPacer(
+            allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.requestCost,
+            burst: configuration.requestBurst)
+        self.ingress = IngressCalendar(reservedRate: configuration.allocation.reservedInbound)
     }
 
     /// Transactions in progress.
@@ -97,6 +108,7 @@ public struct ClientCore: Sendable {
 
     /// Advances every transaction whose deadline has passed.
     public mutating func handleTimeout(now: Instant) {
+        _ = ingress.expire(now: now)
         for seq in puts.keys.sorted() where puts[seq].map({ $0.deadline <= now }) ?? false {
             putDeadline(seq, now: now)
         }

@@ -9,6 +9,8 @@ struct GetTransaction: Sendable {
         /// Get Accept sent to `server`; waiting for its Rendezvous Transfer.
         case awaitingTransfer(server: NodeID, response: GetResponse)
         case backingOff
+        /// The request waits for the request pacer.
+        case paced
     }
 
     let token: TransactionToken

@@ -10,6 +10,8 @@ struct PutTransaction: Sendable {
         case transferring(members: [NodeID])
         /// Waiting to send the next proposal.
         case backingOff
+        /// The proposal waits for the request pacer.
+        case paced
     }
 
     let token: TransactionToken
@@ -36,6 +38,8 @@ struct PutTransaction: Sendable {
     var nakked: Set<NodeID> = []
     var transferred = false
     var everAnswered = false
+    /// Credit of the standing reservation this attempt uses (0: negotiated).
+    var standingBytes: UInt64 = 0
     /// Earliest retry a server suggested in a Not Now.
     var suggestedRetry: Instant?
 

@@ -1,17 +1,28 @@
 import ReplicastWire
 
-/// A storage server's allocations and timing (the patent's four bandwidth allocations,
-/// less the two unsolicited ones, which the runtime's rate limiter enforces).
+/// A storage server's allocations and timing.
 public struct ServerConfiguration: Sendable {
     public var id: NodeID
+    /// The four bandwidth allocations of the server's link.
+    public var allocation: BandwidthAllocation = .standard
     /// Reserved inbound rate: reservations granted never sum above it. Bytes per second.
-    public var reservedInboundRate: UInt64 = 2_000_000_000
+    public var reservedInboundRate: UInt64 {
+        get { allocation.reservedInbound }
+        set { allocation.reservedInbound = newValue }
+    }
     /// Reserved outbound rate: the rate of rendezvous transfers this server sends (gets).
-    public var reservedOutboundRate: UInt64 = 2_000_000_000
+    public var reservedOutboundRate: UInt64 {
+        get { allocation.reservedOutbound }
+        set { allocation.reservedOutbound = newValue }
+    }
     /// Sustained write rate of the store, used to push windows past the write queue.
     public var storageWriteRate: UInt64 = 1_000_000_000
     /// The earliest a proposed window starts after the proposal arrives.
     public var leadTime: Duration = .microseconds(300)
+    /// Indefinite reservations granted to clients (small clusters), by client: their rates
+    /// are kept for good (the calendar books only what is left of the reserved inbound
+    /// rate), and their transfers come without proposals. Empty by default.
+    public var standingReservations: [NodeID: UInt64] = [:]
     /// Book reserved inbound bandwidth before proposing a rendezvous (the protocol). False
     /// grants every proposal at once at the full rate, ignoring the calendar: only to
     /// measure what reservations prevent.

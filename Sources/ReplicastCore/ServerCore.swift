@@ -35,7 +35,9 @@ public struct ServerCore: Sendable {
         self.configuration = configuration
         self.table = table
         self.catalog = catalog
-        self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate)
+        // Indefinite reservations are kept for good: the calendar books what is left.
+        let standing = configuration.standingReservations.values.reduce(0, +)
+        self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate - min(standing, configuration.reservedInboundRate))
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
     }

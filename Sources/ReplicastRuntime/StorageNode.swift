@@ -147,6 +147,8 @@ public final class StorageNode: @unchecked Sendable {
         let now = WallClock.now()
         core.handle(inbound, now: now)
         perform(now: now)
+        // Published before the loop waits again, so a reply never outruns the counters.
+        statsBox.withLock { $0 = core.stats }
     }
 
     private func drainCompletions(now: Instant) {

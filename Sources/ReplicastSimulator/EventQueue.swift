@@ -17,12 +17,6 @@ struct EventQueue<Event> {
     private var heap: [Entry] = []
     private var nextSequence: UInt64 = 0
 
-    var isEmpty: Bool { heap.isEmpty }
-    var count: Int { heap.count }
-
-    /// The time of the next event, if any.
-    var nextTime: Instant? { heap.first?.time }
-
     /// Schedules `event` at `time`.
     mutating func schedule(_ event: Event, at time: Instant) {
         heap.append(Entry(time: time, sequence: nextSequence, event: event))

@@ -7,7 +7,7 @@ final class SimulatedClient {
     /// A transaction in flight.
     enum Operation {
         case put(HashID, started: Instant)
-        case get(HashID, started: Instant)
+        case get(HashID)
     }
 
     let id: NodeID

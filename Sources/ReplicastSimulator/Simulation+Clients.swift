@@ -18,7 +18,7 @@ extension Simulation {
         guard phase == .workload, c.eligible < c.remaining, let rate = configuration.workload.offeredRate else { return }
         c.eligible += 1
         launch(c)
-        if c.eligible < c.remaining || c.remaining > c.eligible {
+        if c.remaining > c.eligible {
             let sizes = configuration.workload.chunkSizes
             let mean = Double(sizes.lowerBound + sizes.upperBound) / 2
             let interval = mean / Double(max(rate, 1)) * (0.5 + workloadRandom.unit())
@@ -45,7 +45,7 @@ extension Simulation {
         if draw < w.getShare, !acknowledged.isEmpty {
             let hash = acknowledged[workloadRandom.integer(in: 0...(acknowledged.count - 1))]
             let token = c.core.get(.content(hash), consensus: consensus, now: now)
-            c.inFlight[token] = .get(hash, started: now)
+            c.inFlight[token] = .get(hash)
             report.gets.started += 1
         } else {
             let hash: HashID
@@ -86,8 +86,14 @@ extension Simulation {
         for action in actions {
             switch action {
             case .send(let out):
-                if c !== verifier, case .putProposal = out.message { proposalsSent += 1 }
-                if c !== verifier, case .getRequest = out.message { getRequestsSent += 1 }
+                // A request of a transaction that sent one before is a retransmission.
+                let transaction = RequestID(source: out.id.source, sequence: out.id.sequence)
+                if c !== verifier, case .putProposal = out.message, !requesting.insert(transaction).inserted {
+                    report.puts.retransmittedProposals += 1
+                }
+                if c !== verifier, case .getRequest = out.message, !requesting.insert(transaction).inserted {
+                    report.gets.retransmittedRequests += 1
+                }
                 send(out, from: c.id)
             case .join(let group):
                 join(group, c.id)
@@ -132,7 +138,7 @@ extension Simulation {
     }
 
     private func getFinished(_ outcome: GetOutcome, _ c: SimulatedClient) {
-        guard case .get(let hash, _)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
+        guard case .get(let hash)? = c.inFlight.removeValue(forKey: outcome.token) else { return }
         let verifying = c === verifier
         digest.mix(now.rawValue)
         digest.mix(hash.prefix64)
@@ -202,7 +208,7 @@ extension Simulation {
         let v = verifier
         while v.inFlight.count < v.concurrency, let hash = verificationQueue.popLast() {
             let token = v.core.get(.content(hash), consensus: .client, now: now)
-            v.inFlight[token] = .get(hash, started: now)
+            v.inFlight[token] = .get(hash)
             perform(v.core.pollActions(), for: v)
         }
         if verificationQueue.isEmpty && v.inFlight.isEmpty { phase = .finished }

@@ -68,6 +68,7 @@ extension Simulation {
                 guard let delivered = port.attachment.ingress.enqueue(size, at: now) else {
                     report.network.congestionDrops += 1
                     if message.isTransfer { report.network.transferCongestionDrops += 1 }
+                    trace?("\(now) switch dropped \(message.outbound.message.wireType) \(message.outbound.id) fragment \(index) to \(receiver): port full")
                     continue
                 }
                 if copy == 1 { report.network.duplicated += 1 }
@@ -124,7 +125,7 @@ extension Simulation {
         if let recheck { schedule(.reassemblyCheck(receiver, incarnation: incarnation, key), at: recheck) }
         guard let message = expired else { return }
         report.network.incompleteMessages += 1
-        trace?("\(now) \(receiver) dropped incomplete \(message.outbound.message.typeName) \(message.outbound.id)")
+        trace?("\(now) \(receiver) dropped incomplete \(message.outbound.message.wireType) \(message.outbound.id)")
         if !receiver.isClient && message.isTransfer {
             let s = server(receiver)
             guard s.core != nil else { return }

@@ -15,7 +15,7 @@ extension Simulation {
             }
             if fresh && !s.actedOn.insert(inbound.id).inserted {
                 ledger.fail(.requestsActedOnOnce, at: now,
-                            "\(s.id) acted again on \(inbound.message.typeName) \(inbound.id): \(actions.map(\.summary))")
+                            "\(s.id) acted again on \(inbound.message.wireType) \(inbound.id): \(actions.map(\.summary))")
             }
         }
         perform(actions, for: s)
@@ -96,7 +96,7 @@ extension Action {
     /// A short description for violation reports.
     var summary: String {
         switch self {
-        case .send(let out): return "send \(out.message.typeName) \(out.id) to \(out.target)"
+        case .send(let out): return "send \(out.message.wireType) \(out.id) to \(out.target)"
         case .join(let g): return "join \(g)"
         case .leave(let g): return "leave \(g)"
         case .store(let r): return "store \(r.contentHash)"
@@ -119,29 +119,8 @@ extension Message {
         case .payloadNak(let m): return "PayloadNak(\(m.proposal) \(m.code))"
         case .getResponse(let m): return "GetResponse(\(m.request))"
         case .errorGetResponse(let m): return "ErrorGetResponse(\(m.request) \(m.code))"
-        default: return typeName
-        }
-    }
-
-    /// The message type's name, for reports.
-    var typeName: String {
-        switch self {
-        case .putProposal: return "PutProposal"
-        case .putAccept: return "PutAccept"
-        case .consensusPutAccept: return "ConsensusPutAccept"
-        case .rendezvousTransfer: return "RendezvousTransfer"
-        case .payloadAck: return "PayloadAck"
-        case .payloadNak: return "PayloadNak"
-        case .relayedAck: return "RelayedAck"
-        case .consensusAck: return "ConsensusAck"
-        case .getRequest: return "GetRequest"
-        case .getResponse: return "GetResponse"
-        case .getAccept: return "GetAccept"
-        case .additionalTargetRequest: return "AdditionalTargetRequest"
-        case .errorGetResponse: return "ErrorGetResponse"
-        case .contentNotImmediatelyAvailable: return "ContentNotImmediatelyAvailable"
-        case .transferAbort: return "TransferAbort"
-        case .staleGeneration: return "StaleGeneration"
+        default: return "\(wireType)"
         }
     }
 }
+

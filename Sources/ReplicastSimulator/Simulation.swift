@@ -47,8 +47,8 @@ public final class Simulation {
     var workloadStart: Instant
     /// Acknowledged chunks the verifier has still to read.
     var verificationQueue: [HashID] = []
-    var proposalsSent = 0
-    var getRequestsSent = 0
+    /// Transactions (source and sequence) that have sent a Put Proposal or Get Request.
+    var requesting: Set<RequestID> = []
     var digest = Digest()
     /// Start-to-acknowledgement times of acknowledged puts.
     var putLatencies: [Duration] = []
@@ -77,11 +77,17 @@ public final class Simulation {
         }
         table = try AllocationTable(servers: infos, configuration: configuration.table)
 
-        let reservedRate = UInt64(Double(configuration.links.bandwidth) * configuration.reservedShare)
+        let allocation = BandwidthAllocation.split(
+            bandwidth: configuration.links.bandwidth, reservedShare: configuration.reservedShare)
+        let clientIDs = (0..<configuration.clients).map { NodeID(NodeID.firstClient.rawValue + UInt32($0)) }
+        let standing = StandingReservation(
+            rate: allocation.reservedInbound / UInt64(2 * max(configuration.clients, 1)), credit: configuration.standingCredit)
         for info in infos {
             var c = ServerConfiguration(id: info.id)
-            c.reservedInboundRate = reservedRate
-            c.reservedOutboundRate = reservedRate
+            c.allocation = allocation
+            if configuration.indefiniteReservations {
+                for client in clientIDs { c.standingReservations[client] = standing.rate }
+            }
             c.storageWriteRate = configuration.storage.writeRate
             c.reservations = configuration.reservations
             configuration.serverTuning(&c)
@@ -95,10 +101,11 @@ public final class Simulation {
         for i in 0...configuration.clients {
             var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + UInt32(i)))
             c.replicas = configuration.replicas
-            c.maxDeliveryRate = reservedRate
+            c.allocation = allocation
             c.seed = seeds.next()
-            configuration.clientTuning(&c)
             let isVerifier = i == configuration.clients
+            if configuration.indefiniteReservations && !isVerifier { c.standingReservation = standing }
+            configuration.clientTuning(&c)
             let transactions = isVerifier ? 0 : perClient + (i < extra ? 1 : 0)
             clients.append(SimulatedClient(
                 core: ClientCore(configuration: c, table: table), links: configuration.links,
@@ -204,8 +211,6 @@ public final class Simulation {
 
     private func finalReport() -> SimulationReport {
         var r = report
-        r.puts.retransmittedProposals = proposalsSent - r.puts.started
-        r.gets.retransmittedRequests = getRequestsSent - r.gets.started
         let latencies = putLatencies.sorted()
         if !latencies.isEmpty {
             r.puts.medianLatency = latencies[latencies.count / 2]
@@ -213,9 +218,8 @@ public final class Simulation {
         }
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
         r.violations = ledger.violations
-        for s in servers {
-            r.network.peakPortBacklog = max(r.network.peakPortBacklog, s.attachment.ingress.peakBacklog)
-        }
+        let ports = servers.map(\.attachment.ingress.peakBacklog) + clients.map(\.attachment.ingress.peakBacklog)
+        r.network.peakPortBacklog = ports.max() ?? 0
         digest.mix(UInt64(r.network.datagrams))
         digest.mix(UInt64(r.network.congestionDrops))
         digest.mix(UInt64(r.serverStats.chunksStored))

@@ -30,6 +30,12 @@ public struct SimulationConfiguration: Sendable {
     /// Servers book their ingress (a reservation calendar) before proposing a rendezvous.
     /// False: every proposal is granted at once at the full rate (the comparison run).
     public var reservations: Bool = true
+    /// Small-cluster mode: every server keeps an indefinite reservation for every client
+    /// (half the reserved inbound rate shared among them), and clients put without
+    /// proposals while their credit lasts.
+    public var indefiniteReservations: Bool = false
+    /// Chunk bytes each client may have in flight on its indefinite reservation.
+    public var standingCredit: UInt64 = 1 << 20
     /// Adjusts every server's configuration after the simulator has set its allocations.
     public var serverTuning: @Sendable (inout ServerConfiguration) -> Void = { _ in }
     /// Adjusts every client's configuration after the simulator has set its allocations.
@@ -123,9 +129,4 @@ public struct FaultConfiguration: Sendable {
     public var partitionLength: ClosedRange<Duration> = .milliseconds(20)...(.milliseconds(400))
 
     public init() {}
-
-    /// Whether any fault is configured.
-    public var isFaultFree: Bool {
-        loss == 0 && duplicate == 0 && reorder == 0 && crashes == 0 && partitions == 0
-    }
 }

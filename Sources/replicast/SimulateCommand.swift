@@ -59,6 +59,8 @@ struct SimulateCommand: ParsableCommand {
     var windowSlack: Int = 50
     @Flag(help: "Servers grant every proposal at once at full rate, without a reservation calendar.")
     var noReservations = false
+    @Flag(help: "Small-cluster mode: servers keep an indefinite reservation for every client, which puts without proposals.")
+    var indefiniteReservations = false
     @Flag(help: "Print every message delivered.")
     var trace = false
 
@@ -92,6 +94,7 @@ struct SimulateCommand: ParsableCommand {
         c.faults.crashes = crashes
         c.faults.partitions = partitions
         c.reservations = !noReservations
+        c.indefiniteReservations = indefiniteReservations
         let slack = Duration.microseconds(windowSlack)
         c.serverTuning = { $0.windowSlack = slack }
         c.links.bandwidth = UInt64(linkGbits * 1e9 / 8)
