@@ -8,12 +8,15 @@
 #                                   end-to-end suite (ReplicastEndToEndTests) over verbs on rxe0
 #                                   (REPLICAST_TRANSPORT=verbs); fails on any failure, and on any
 #                                   skipped test other than the no-device ones
-#   Deploy/softroce.sh bench        perftest ib_send_bw (UD, 4 KiB) on rxe0, then replicast-bench
-#                                   verbs (transfers to 3 members, 3-replica puts) in the same VM
+#   Deploy/softroce.sh bench        builds replicast-bench (release) on the host, then in the VM:
+#                                   rounds of perftest's ib_send_bw (UD, 4 KiB) on rxe0 and
+#                                   replicast-bench verbs (transfers to 3 members and to 1,
+#                                   3-replica puts); writes Benchmarks/results/softroce.md
 #   Deploy/softroce.sh exec CMD...  run CMD inside the VM with rxe0 up
 #
 # The host builds first (`swift build --build-tests`, a no-op when CI has built already); the
-# VM only runs what was built. Each phase prints how long it took.
+# VM only runs what was built. Each phase prints how long it took. SOFTROCE_MEMORY,
+# SOFTROCE_CPUS, SOFTROCE_TIMEOUT and SOFTROCE_BENCH_ROUNDS adjust the VM and the bench.
 #
 # Everything the harness needs is installed on first use (apt-get, pip). The network inside
 # the VM is a veth pair (v0 10.9.0.1/24, v0p) that exists only in the VM; the VM has no
@@ -38,7 +41,7 @@ phase() { phase_start=$SECONDS; echo "softroce: == $* ==" | tee -a "$STATE/phase
 phase_done() { echo "softroce: -- $1 took $((SECONDS - phase_start)) s" | tee -a "$STATE/phases.log"; }
 
 usage() {
-    sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
     exit 2
 }
 
@@ -127,7 +130,7 @@ run_in_vm() {
     kernel="$(newest_kernel)"
     guest="$(write_guest_script "$@")"
     rm -f "$STATE/status"
-    local what="$*"
+    local what="${VM_LABEL:-$*}"
     what="${what//$'\n'/ }"
     ((${#what} <= 200)) || what="${what:0:200}..."
     phase "VM run on $(basename "$kernel"): $what"
@@ -295,7 +298,7 @@ main() {
             out="$STATE/bench"
             rm -rf "$out"
             mkdir -p "$out"
-            run_in_vm bash -c "$(bench_command)" bench "$out" "$bin" \
+            VM_LABEL="replicast-bench verbs --device rxe0 --perftest" run_in_vm bash -c "$(bench_command)" bench "$out" "$bin" \
                 || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
             echo "softroce: total $((SECONDS - started)) s" | tee -a "$STATE/phases.log"
             write_bench_results "$out" "$load"
