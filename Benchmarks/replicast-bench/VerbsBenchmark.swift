@@ -77,6 +77,7 @@ struct VerbsBenchmark: ParsableCommand {
             if let wirePerStored { rows[name]!.wirePerStored.append(wirePerStored) }
             rows[name]!.incomplete = rows[name]!.incomplete || incomplete
             print("  => \(mib(rate))" + (ceiling.map { ", \(fixed(rate / $0, 2)) of this round's ceiling" } ?? ""))
+            fflush(nil)  // progress shows as it happens, through the VM's console too
         }
         for round in 1...rounds {
             print("")
@@ -130,11 +131,19 @@ struct VerbsBenchmark: ParsableCommand {
         let args = ["-d", device, "-x", "\(gidIndex)", "-c", "UD", "-s", "4096", "-D", "\(perftestSeconds)"]
         print("$ ib_send_bw \(args.joined(separator: " ")) &  ib_send_bw \(args.joined(separator: " ")) 127.0.0.1")
         let server = try startPerftest(args)
-        Thread.sleep(forTimeInterval: 1.5)
-        let client = try startPerftest(args + ["127.0.0.1"])
-        let clientOutput = client.output()
+        // The client fails if it comes before the server listens (a loaded VM starts slowly):
+        // try again while the server waits, and never wait on a server left without a client.
+        var clientOutput = ""
+        var connected = false
+        for _ in 0..<10 where !connected && server.process.isRunning {
+            Thread.sleep(forTimeInterval: 1.5)
+            let client = try startPerftest(args + ["127.0.0.1"])
+            clientOutput = client.output()
+            connected = client.process.terminationStatus == 0
+        }
+        if !connected { server.process.terminate() }
         let serverOutput = server.output()
-        guard client.process.terminationStatus == 0, server.process.terminationStatus == 0 else {
+        guard connected, server.process.terminationStatus == 0 else {
             throw ValidationError("ib_send_bw failed:\n\(clientOutput)\n--- server side\n\(serverOutput)")
         }
         let lines = clientOutput.split(separator: "\n")
