@@ -18,7 +18,8 @@
 # Everything the harness needs is installed on first use (apt-get, pip). The network inside
 # the VM is a veth pair (v0 10.9.0.1/24, v0p) that exists only in the VM; the VM has no
 # other network device, so nothing reaches the host's interfaces.
-# The exit status is the command's, carried back through a file in the shared tree.
+# The exit status is the command's, carried back as a marker line on the VM's console (a file
+# would not do: the guest's /tmp is its own, and a clone may live under /tmp).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -83,20 +84,19 @@ build_tests() {
     phase_done "host build"
 }
 
-# Writes the script the VM runs: rxe bring-up, then the command, then its status to a file.
+# Writes the script the VM runs: rxe bring-up, then the command, then its status marker.
 write_guest_script() {
     local guest="$STATE/guest.sh"
     {
         echo '#!/bin/bash'
         echo 'set -u'
-        printf 'STATUS=%q\n' "$STATE/status"
         printf 'cd %q\n' "$REPO"
         cat <<'EOF'
 exec 2>&1
 t0=$(date +%s)
 echo "softroce(vm): guest kernel up for $(cut -d' ' -f1 /proc/uptime) s when the script starts"
 export PATH=/opt/swift/usr/bin:$PATH
-fail() { echo "softroce(vm): $*" >&2; echo 125 >"$STATUS"; exit 125; }
+fail() { echo "softroce(vm): $*" >&2; echo "SOFTROCE-EXIT-STATUS=125"; exit 125; }
 modprobe rdma_rxe || fail "modprobe rdma_rxe failed"
 ip link add v0 type veth peer name v0p || fail "veth"
 ip link set v0 mtu 9000; ip link set v0p mtu 9000
@@ -114,8 +114,8 @@ EOF
         printf '%q ' "$@"
         echo
         echo 'rc=$?'
-        echo 'echo "$rc" >"$STATUS"; sync'
         echo 'echo "softroce(vm): command exited $rc after $(( $(date +%s) - t0 )) s in the VM"'
+        echo 'echo "SOFTROCE-EXIT-STATUS=$rc"'
         echo 'exit "$rc"'
     } >"$guest"
     chmod +x "$guest"
@@ -126,7 +126,6 @@ run_in_vm() {
     local kernel guest rc
     kernel="$(newest_kernel)"
     guest="$(write_guest_script "$@")"
-    rm -f "$STATE/status"
     local what="$*"
     what="${what//$'\n'/ }"
     ((${#what} <= 200)) || what="${what:0:200}..."
@@ -138,8 +137,10 @@ run_in_vm() {
     rc=${PIPESTATUS[0]}
     set -e
     phase_done "VM run"
-    if [[ -s "$STATE/status" ]]; then
-        rc="$(cat "$STATE/status")"
+    local marker
+    marker="$(grep -a -o 'SOFTROCE-EXIT-STATUS=[0-9]*' "$STATE/vm-console.log" | tail -1 | cut -d= -f2)"
+    if [[ -n "$marker" ]]; then
+        rc="$marker"
     else
         echo "softroce: the VM left no exit status (vng exited $rc)" >&2
         rc=124
