@@ -46,7 +46,8 @@ final class LocalTestCluster: @unchecked Sendable {
     func start(_ id: NodeID) throws {
         var logger = Logger(label: "replicast.test.node.\(id.rawValue)")
         logger.logLevel = EndToEndEnvironment.logLevel
-        let node = try StorageNode(id: id, cluster: configuration, transport: transport, logger: logger)
+        let node = try StorageNode(
+            id: id, cluster: configuration, transport: transport, logger: logger, tuning: EndToEndEnvironment.tuneServer)
         node.start()
         nodes[id] = node
     }
@@ -63,7 +64,10 @@ final class LocalTestCluster: @unchecked Sendable {
     func client(tuning: (inout ClientConfiguration) -> Void = { _ in }) throws -> ReplicastClient {
         var logger = Logger(label: "replicast.test.client")
         logger.logLevel = EndToEndEnvironment.logLevel
-        return try ReplicastClient(cluster: configuration, transport: transport, logger: logger, tuning: tuning)
+        return try ReplicastClient(cluster: configuration, transport: transport, logger: logger) {
+            EndToEndEnvironment.tuneClient(&$0)
+            tuning(&$0)
+        }
     }
 
     /// Servers whose store holds `hash`.
