@@ -115,7 +115,8 @@ public final class StorageNode: @unchecked Sendable {
             worker.stop()
             drainCompletions(now: WallClock.now())
             transport.close()
-            logger.info("node \(id) stopped")
+            let c = channel.stats
+            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(c.sendErrors) send errors")
         }
         while !stopping.load(ordering: .acquiring) {
             var now = WallClock.now()
