@@ -8,8 +8,8 @@ import ReplicastWire
 /// `pollActions()` returns (send, join, leave) and read outcomes from it.
 public struct ClientCore: Sendable {
     public let configuration: ClientConfiguration
-    public private(set) var table: AllocationTable
-    var pool: RendezvousGroupPool
+    public let table: AllocationTable
+    let pool: RendezvousGroupPool
 
     var puts: [UInt32: PutTransaction] = [:]
     var gets: [UInt32: GetTransaction] = [:]
@@ -57,12 +57,6 @@ public struct ClientCore: Sendable {
         case let (nil, g?): return g
         default: return nil
         }
-    }
-
-    /// Replaces the table (after a StaleGeneration notice and a reload).
-    public mutating func updateTable(_ table: AllocationTable) {
-        self.table = table
-        self.pool = table.rendezvousPools[0]
     }
 
     mutating func allocate() -> (TransactionToken, UInt32) {

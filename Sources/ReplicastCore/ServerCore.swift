@@ -10,7 +10,7 @@ import ReplicastWire
 /// what `pollActions()` returns.
 public struct ServerCore: Sendable {
     public let configuration: ServerConfiguration
-    public private(set) var table: AllocationTable
+    public let table: AllocationTable
     public internal(set) var catalog: ChunkCatalog
     public internal(set) var calendar: IngressCalendar
     /// Free bytes in the store, as last reported by the runtime.
@@ -59,11 +59,6 @@ public struct ServerCore: Sendable {
     /// Reports the store's free space (after writes, evictions).
     public mutating func updateFreeBytes(_ bytes: UInt64) {
         freeBytes = bytes
-    }
-
-    /// Replaces the table (membership change).
-    public mutating func updateTable(_ table: AllocationTable) {
-        self.table = table
     }
 
     // MARK: - Helpers shared by the put and get halves

@@ -11,7 +11,7 @@ import ReplicastWire
 final class MessageChannel {
     let transport: any DatagramTransport
     let logger: Logger
-    private(set) var table: AllocationTable
+    let table: AllocationTable
     private let reassembler: Reassembler
     private var batch: SendBatch
     private var paced: [PacedTransfer] = []
@@ -34,14 +34,6 @@ final class MessageChannel {
         self.logger = logger
         self.reassembler = Reassembler(limits: limits)
         self.batch = SendBatch(maxDatagrams: 64, headCapacity: 64 * 1024)
-    }
-
-    /// Messages waiting for their paced time.
-    var pacedCount: Int { paced.count }
-
-    /// Replaces the table (membership change).
-    func updateTable(_ table: AllocationTable) {
-        self.table = table
     }
 
     /// The transport destination of a core target, if known.

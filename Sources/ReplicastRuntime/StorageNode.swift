@@ -3,6 +3,7 @@ import Logging
 import ReplicastCore
 import ReplicastStore
 import ReplicastTransport
+import ReplicastVerbs
 import ReplicastWire
 import Synchronization
 
@@ -108,14 +109,31 @@ public final class StorageNode: @unchecked Sendable {
         transport.wake()
     }
 
+    /// The core the loop's thread is pinned to (nil: not pinned). The loop is the node's
+    /// completion poller: on verbs it busy-polls its completion queue while busy.
+    public var pinnedCore: Int?
+
     /// Runs the event loop on the calling thread until `stop()`.
     public func run() {
+        if let core = pinnedCore {
+            #if os(Linux)
+            do {
+                try VerbsTransport.pinCurrentThread(toCore: core)
+                logger.info("node \(id) loop pinned to core \(core)")
+            } catch {
+                logger.warning("cannot pin the loop to core \(core): \(error)")
+            }
+            #else
+            logger.warning("pinning to a core is Linux only; core \(core) ignored")
+            #endif
+        }
         worker.start()
         defer {
             worker.stop()
             drainCompletions(now: WallClock.now())
             transport.close()
-            logger.info("node \(id) stopped")
+            let c = channel.stats
+            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(c.sendErrors) send errors")
         }
         while !stopping.load(ordering: .acquiring) {
             var now = WallClock.now()

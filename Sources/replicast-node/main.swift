@@ -30,6 +30,9 @@ struct ReplicastNodeCommand: ParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "Pin the node's loop (its completion poller) to this CPU core.")
+    var core: Int?
+
     @Option(name: .long, help: "Create this file once the node is up (for scripts).")
     var readyFile: String?
 
@@ -48,6 +51,7 @@ struct ReplicastNodeCommand: ParsableCommand {
         } catch {
             throw ValidationError("cannot start node \(id): \(error)")
         }
+        node.pinnedCore = core
         signal(SIGTERM, SIG_IGN)
         signal(SIGINT, SIG_IGN)
         let sources = [SIGTERM, SIGINT].map { sig in
