@@ -8,8 +8,12 @@ public struct VerbsConfiguration: Sendable {
     public var gidIndex: Int32?
     /// The local IPv4 address (host order) the rdma_cm id binds to; nil takes it from the GID.
     public var localIPv4: UInt32?
-    /// Receive work requests kept posted (each one slot of path MTU + 40 bytes).
-    public var receiveDepth: Int = 512
+    /// Receive work requests kept posted (each one slot of path MTU + 40 bytes). UD drops what
+    /// arrives when none is posted, so the queue must hold what can arrive while the receiving
+    /// loop is busy: 4096 slots hold 16 MiB at a 4096-byte MTU, four 1 MiB transfers in flight
+    /// to each of several groups (17 MB registered per transport). With 512, a member on a
+    /// loaded soft-RoCE VM dropped datagrams of unpaced 1 MiB transfers.
+    public var receiveDepth: Int = 4096
     /// Send work requests in flight at most (each one slot of path MTU bytes for heads).
     public var sendDepth: Int = 256
     /// Every `signalInterval`-th send (and the last of each `send` call) asks for a completion.
