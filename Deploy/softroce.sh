@@ -201,7 +201,7 @@ write_bench_results() {
   (heads in the registered send slab, each chunk's bytes as a second scatter/gather entry
   straight from its registered buffer, chains of up to 64 work requests, one signalled in 16)
   and its receive path (one poll per batch of 32, reassembly into the message buffer, a copy
-  perftest's receiver does not make) keep up with perftest: medians of 0.92 to 1.12 in the
+  perftest's receiver does not make) keep up with perftest: medians of 0.92 to 1.23 in the
   runs of 2026-11-21.
 - **Transfers to 3 members** do not meet the 0.9 goal reliably: in the runs of 2026-11-21
   the median went from 0.71 (quiet host, ceiling 24 MiB/s) to 0.95 (loaded host, ceiling
