@@ -39,6 +39,8 @@ struct VerbsBenchmark: ParsableCommand {
     var receiveDepth = VerbsConfiguration().receiveDepth
     @Option(help: "Microseconds a transfer run's receive busy-polls before sleeping (default: the runtime's).")
     var busyPollUs = Int(VerbsConfiguration().busyPoll.nanoseconds / 1000)
+    @Option(help: "Microseconds a transfer run's receive waits for a batch while traffic flows (default: the runtime's).")
+    var moderationUs = Int(VerbsConfiguration().completionModeration.nanoseconds / 1000)
     @Option(help: "Chunks per put run (0 skips them).") var putChunks = 32
     @Option(help: "Storage nodes in the put runs.") var nodes = 5
     @Option(help: "Replicas per chunk.") var replicas = 3
@@ -188,6 +190,8 @@ struct VerbsBenchmark: ParsableCommand {
         var bytes: UInt64 = 0
         var decodeErrors = 0
         var lastCompletion: ContinuousClock.Instant?
+        var receiveCalls: UInt64 = 0
+        var cpu: (user: Double, system: Double) = (0, 0)
     }
 
     /// Chunk bytes complete at every member per second, and whether every transfer completed
@@ -196,6 +200,7 @@ struct VerbsBenchmark: ParsableCommand {
         var configuration = VerbsConfiguration(deviceName: device)
         configuration.receiveDepth = receiveDepth
         configuration.busyPoll = .microseconds(busyPollUs)
+        configuration.completionModeration = .microseconds(moderationUs)
         let sender = try VerbsTransport(configuration: configuration)
         let receivers = try (0..<members).map { _ in try VerbsTransport(configuration: configuration) }
         defer {
@@ -243,11 +248,15 @@ struct VerbsBenchmark: ParsableCommand {
         }
 
         let senderBefore = sender.counters
+        let machineBefore = CPUAccounting.Machine.read()
+        let senderCPUBefore = CPUAccounting.threadSeconds()
         let start = ContinuousClock.now
         try send(fragmenters, from: sender, to: .group(group), start: start)
         let posted = ContinuousClock.now
+        let senderCPU = CPUAccounting.threadSeconds()
         senderDone.store(true, ordering: .releasing)
         finished.wait()
+        let machine = CPUAccounting.Machine.read()
         let sent = sender.counters
         let got = results.withLock { $0 }
 
@@ -255,7 +264,8 @@ struct VerbsBenchmark: ParsableCommand {
         let datagramBytes = Double(sent.bytesSent - senderBefore.bytesSent)
         let datagrams = sent.datagramsSent - senderBefore.datagramsSent
         print("  sender: \(datagrams) datagrams, \(Int(datagramBytes)) bytes posted in \(fixed(postSeconds, 3)) s "
-            + "(\(mib(datagramBytes / postSeconds)) of datagrams), \(sent.sendErrors - senderBefore.sendErrors) send errors")
+            + "(\(mib(datagramBytes / postSeconds)) of datagrams), \(sent.sendErrors - senderBefore.sendErrors) send errors; "
+            + "thread CPU user \(fixed(senderCPU.user - senderCPUBefore.user, 2)) s, system \(fixed(senderCPU.system - senderCPUBefore.system, 2)) s")
         var slowest = 0.0
         var allComplete = true
         for (i, r) in got.enumerated() {
@@ -263,33 +273,41 @@ struct VerbsBenchmark: ParsableCommand {
             slowest = max(slowest, seconds)
             allComplete = allComplete && r.completed == transfers
             print("  member \(i + 1): \(r.completed)/\(transfers) transfers complete, \(r.datagrams) datagrams, "
-                + "\(r.bytes) bytes received, \(r.decodeErrors) decode errors")
+                + "\(r.bytes) bytes received, \(r.decodeErrors) decode errors; \(fixed(Double(r.datagrams) / Double(max(r.receiveCalls, 1)), 1)) "
+                + "datagrams per receive call; thread CPU user \(fixed(r.cpu.user, 2)) s, system \(fixed(r.cpu.system, 2)) s")
         }
         // Only transfers complete at every member count.
         let goodput = Double((got.map(\.completed).min() ?? 0) * chunkSize) / slowest
         print("  goodput (chunk bytes complete at every member / time): \(mib(goodput)); datagram bytes over the same "
             + "time \(mib(datagramBytes / slowest)); delivered in total to the \(members) member(s) \(mib(goodput * Double(members)))")
+        print("  CPU time of the machine over the run: \(machine.share(since: machineBefore))")
         if !allComplete { print("  NOTE: some transfers were incomplete at some member (datagrams dropped)") }
         return (goodput, allComplete)
     }
 
     /// Posts every fragment of every transfer in batches of up to 64, paced as the runtime's
     /// `PacedTransfer`: the bytes sent by time t never exceed rate x (t - start) plus one batch.
+    /// The clock is read once per allowance, not per datagram, as the runtime's pump does.
     func send(_ fragmenters: [Fragmenter], from sender: VerbsTransport, to destination: Destination, start: ContinuousClock.Instant)
         throws
     {
         var batch = SendBatch(maxDatagrams: 64, headCapacity: 64 * 1024)
         let burst = 64 * sender.maxDatagramSize
         var sentBytes = 0
+        var allowed = 0
+        func allowance() -> Int {
+            let elapsed = Double((ContinuousClock.now - start).nanoseconds) / 1e9
+            return Int(min(Double(Int.max / 2), elapsed * Double(rate))) + burst
+        }
         for f in fragmenters {
             for i in 0..<f.fragmentCount {
                 let size = f.headLength(of: i) + f.body(of: i).count
-                while true {
-                    let elapsed = Double((ContinuousClock.now - start).nanoseconds) / 1e9
-                    if sentBytes + size <= Int(elapsed * Double(rate)) + burst { break }
+                if sentBytes + size > allowed { allowed = allowance() }
+                while sentBytes + size > allowed {
                     if !batch.isEmpty { try sender.send(&batch) }
-                    let wait = Double(sentBytes + size - burst) / Double(rate) - elapsed
-                    if wait > 0 { WallClock.sleep(.nanoseconds(Int64(wait * 1e9))) }
+                    let wait = Double(sentBytes + size - allowed) / Double(rate)
+                    WallClock.sleep(.nanoseconds(Int64(wait * 1e9)))
+                    allowed = allowance()
                 }
                 if batch.isFull || batch.headSpaceLeft < f.headLength(of: i) { try sender.send(&batch) }
                 batch.append(to: destination, headLength: f.headLength(of: i), body: f.body(of: i)) {
@@ -306,13 +324,19 @@ struct VerbsBenchmark: ParsableCommand {
     static func receiveTransfers(_ transport: VerbsTransport, count: Int, senderDone: borrowing Atomic<Bool>) -> MemberResult {
         let reassembler = Reassembler()
         var result = MemberResult()
+        let cpuBefore = CPUAccounting.threadSeconds()
+        let callsBefore = transport.counters.receiveCalls
+
         var idleSince = ContinuousClock.now
         while result.completed < count {
+            var batchNow: Instant?  // one clock read per received batch, as the runtime's channel
             let n = (try? transport.receive(timeout: .milliseconds(100)) { datagram in
                 result.datagrams += 1
                 result.bytes += UInt64(datagram.bytes.count)
+                let now = batchNow ?? WallClock.now()
+                batchNow = now
                 do {
-                    if let e = try reassembler.accept(datagram.bytes, now: WallClock.now()),
+                    if let e = try reassembler.accept(datagram.bytes, now: now),
                         case .rendezvousTransfer = e.message
                     {
                         result.completed += 1
@@ -328,6 +352,9 @@ struct VerbsBenchmark: ParsableCommand {
                 break
             }
         }
+        let cpu = CPUAccounting.threadSeconds()
+        result.cpu = (cpu.user - cpuBefore.user, cpu.system - cpuBefore.system)
+        result.receiveCalls = transport.counters.receiveCalls - callsBefore
         return result
     }
 

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/eventfd.h>
+#include <poll.h>
+#include <time.h>
 
 int cvs_query_port(struct ibv_context *context, uint8_t port_num, struct ibv_port_attr *attr) {
     return ibv_query_port(context, port_num, attr);
@@ -32,6 +34,13 @@ int cvs_allowed_core_count(void) {
 
 int cvs_eventfd(void) {
     return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+int cvs_wait_readable(int fd, int64_t timeout_ns) {
+    struct pollfd pfd = { .fd = fd, .events = POLLIN, .revents = 0 };
+    struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+    int n = ppoll(&pfd, 1, &ts, NULL);
+    return n < 0 ? -1 : (n > 0 ? 1 : 0);
 }
 
 int cvs_set_nonblocking(int fd) {

@@ -121,18 +121,27 @@ final class MessageChannel {
     }
 
     /// Receives what arrives within `timeout` and hands each complete message to `deliver`.
+    /// The clock is read once per received batch, not per datagram: the reassembler's
+    /// timestamps only age incomplete messages, on a scale of seconds.
     func receive(timeout: Duration?, now: () -> Instant, deliver: (Inbound) -> Void) {
         var complete: [(Envelope, Endpoint)] = []
+        var batchNow: Instant?
+        func batchTime() -> Instant {
+            if let batchNow { return batchNow }
+            let t = now()
+            batchNow = t
+            return t
+        }
         do {
             _ = try transport.receive(timeout: timeout) { datagram in
                 stats.datagramsReceived += 1
                 do {
-                    if let envelope = try reassembler.accept(datagram.bytes, now: now()) {
+                    if let envelope = try reassembler.accept(datagram.bytes, now: batchTime()) {
                         complete.append((envelope, datagram.source))
                     }
                 } catch {
                     stats.decodeErrors += 1
-                    if errorLimiter.shouldReport(datagram.source, now: now()) {
+                    if errorLimiter.shouldReport(datagram.source, now: batchTime()) {
                         logger.warning("dropped datagram from \(datagram.source): \(error)")
                     }
                 }

@@ -23,18 +23,15 @@ public struct CompletionChannel: ~Copyable {
     /// The descriptor to poll for readability.
     public var fileDescriptor: Int32 { raw.pointee.fd }
 
-    /// Consumes and acknowledges every pending event; returns how many there were.
-    /// Never blocks. The queue must be re-armed afterwards to get the next event.
+    /// Consumes and acknowledges one pending event; false if there was none. Never blocks.
+    /// The queue must be re-armed afterwards to get the next event.
     @discardableResult
-    public func drainEvents() -> Int {
-        var drained = 0
+    public func takeEvent() -> Bool {
         var cq: UnsafeMutablePointer<ibv_cq>? = nil
         var context: UnsafeMutableRawPointer? = nil
-        while ibv_get_cq_event(raw, &cq, &context) == 0, let cq {
-            ibv_ack_cq_events(cq, 1)
-            drained += 1
-        }
-        return drained
+        guard ibv_get_cq_event(raw, &cq, &context) == 0, let cq else { return false }
+        ibv_ack_cq_events(cq, 1)
+        return true
     }
 }
 #endif

@@ -3,7 +3,7 @@ import CIBVerbs
 import SystemPackage
 
 /// A completion queue (`ibv_create_cq`), destroyed when the value is dropped. Its events
-/// must all be acknowledged first (`CompletionChannel.drainEvents` does so as it reads).
+/// must all be acknowledged first (`CompletionChannel.takeEvent` does so as it reads).
 public struct CompletionQueue: ~Copyable {
     public let raw: UnsafeMutablePointer<ibv_cq>
 

@@ -22,7 +22,16 @@ public struct VerbsConfiguration: Sendable {
     public var maxInlineData: Int = 128
     /// Completions taken per `ibv_poll_cq` call; received slots are reposted per such batch.
     public var pollBatch: Int = 32
-    /// How long `receive` busy-polls before it arms the completion queue and sleeps.
+    /// While traffic flows (the previous `receive` returned datagrams), how long `receive`
+    /// sleeps for a batch to gather before it polls again, instead of arming the completion
+    /// queue and waking per datagram: software completion moderation, as `ibv_modify_cq`'s
+    /// period on devices that have it. Zero disables it. It delays a datagram arriving
+    /// mid-transfer by at most this much, and the receive queue must hold what arrives
+    /// meanwhile (`receiveDepth` slots).
+    public var completionModeration: Duration = .microseconds(200)
+    /// How long `receive` busy-polls before it arms the completion queue and sleeps. Worth it
+    /// when the polling thread has a core to itself; on shared cores it takes CPU from the
+    /// senders and the kernel.
     public var busyPoll: Duration = .microseconds(50)
     /// How long `join` waits for the multicast join to complete.
     public var joinTimeout: Duration = .seconds(5)

@@ -4,6 +4,7 @@ import SystemPackage
 import CVerbsShim
 import ReplicastTransport
 import ReplicastWire
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,28 +13,51 @@ import Musl
 
 extension VerbsTransport {
     /// Hands received datagrams to `handler` (their bytes, after the GRH, lie in the receive
-    /// slab until the handler returns). Busy-polls for `configuration.busyPoll`, then arms the
-    /// completion queue and sleeps on its channel and the wake eventfd until `timeout`.
+    /// slab until the handler returns). When nothing is waiting it first, while traffic flows,
+    /// sleeps for `configuration.completionModeration` to let a batch gather; then busy-polls
+    /// for `configuration.busyPoll`; then arms the completion queue and sleeps on its channel
+    /// and the wake eventfd until `timeout`.
     public func receive(
         timeout: Duration?, _ handler: (ReceivedDatagram) -> Void
     ) throws(TransportError) -> Int {
         try ensureOpen("receive")
         counters.receiveCalls += 1
         var received = try pollReceives(handler)
-        if received > 0 || timeout == .zero { return received }
-        if consumeWake() { return 0 }
+        if received > 0 {
+            trafficFlowing = true
+            return received
+        }
+        if timeout == .zero || consumeWake() { return 0 }
+
+        // Software completion moderation (rxe has no `ibv_modify_cq`): one timed sleep per
+        // batch instead of an arm, a wake-up and an event read per datagram or two.
+        let moderation = min(configuration.completionModeration, timeout ?? configuration.completionModeration)
+        if trafficFlowing, moderation > .zero {
+            trafficFlowing = false
+            if try sleepUntilWoken(for: moderation) { return 0 }
+            received = try pollReceives(handler)
+            if received > 0 {
+                trafficFlowing = true
+                return received
+            }
+        }
 
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = timeout.map { start + $0 }
-        let spinEnd = start + min(configuration.busyPoll, timeout ?? configuration.busyPoll)
-        var spins = 0
-        while true {
-            received = try pollReceives(handler)
-            if received > 0 { return received }
-            spins += 1
-            if spins & 63 == 0, clock.now >= spinEnd { break }
-            cvs_cpu_relax()
+        if configuration.busyPoll > .zero {
+            let spinEnd = start + min(configuration.busyPoll, timeout ?? configuration.busyPoll)
+            var spins = 0
+            while true {
+                received = try pollReceives(handler)
+                if received > 0 {
+                    trafficFlowing = true
+                    return received
+                }
+                spins += 1
+                if spins & 63 == 0, clock.now >= spinEnd { break }
+                cvs_cpu_relax()
+            }
         }
 
         while true {
@@ -43,7 +67,7 @@ extension VerbsTransport {
                 throw error.transportError
             }
             received = try pollReceives(handler)  // what arrived before the queue was armed
-            if received > 0 { return received }
+            if received > 0 { break }
             var waitMilliseconds: Int32 = -1
             if let deadline {
                 let left = clock.now.duration(to: deadline)
@@ -60,17 +84,38 @@ extension VerbsTransport {
             if ready < 0, Errno.last != .interrupted {
                 throw VerbsError.last("poll").transportError
             }
-            if fds.0.revents != 0 { completionChannel!.drainEvents() }
+            // One arm gives at most one event; one left unread keeps the descriptor readable.
+            if fds.0.revents != 0 { completionChannel!.takeEvent() }
+            if fds.1.revents != 0 { drainWakeDescriptor() }
             received = try pollReceives(handler)
-            if received > 0 { return received }
-            if fds.1.revents != 0, consumeWake() { return 0 }
+            if received > 0 { break }
+            if consumeWake() { return 0 }
         }
+        trafficFlowing = true
+        return received
     }
 
-    /// Clears a pending `wake()`; true if there was one.
+    /// Sleeps up to `duration` unless `wake()` is called; true if it was (and the wake-up is
+    /// consumed).
+    private func sleepUntilWoken(for duration: Duration) throws(TransportError) -> Bool {
+        let rc = cvs_wait_readable(wakeFD, duration.nanoseconds)
+        if rc < 0, Errno.last != .interrupted { throw VerbsError.last("ppoll").transportError }
+        if rc > 0 { drainWakeDescriptor() }
+        return consumeWake()
+    }
+
+    /// Clears a pending `wake()`; true if there was one. Checks a flag first, so the common
+    /// case makes no system call.
     private func consumeWake() -> Bool {
+        guard wakeRequested.exchange(false, ordering: .acquiringAndReleasing) else { return false }
+        drainWakeDescriptor()
+        return true
+    }
+
+    /// Resets the wake eventfd's count (it may already be zero: the flag is set before the write).
+    private func drainWakeDescriptor() {
         var count: UInt64 = 0
-        return Glibc.read(wakeFD, &count, 8) == 8
+        _ = Glibc.read(wakeFD, &count, 8)
     }
 
     /// Polls the receive completion queue in batches until it is empty (or a queue's worth

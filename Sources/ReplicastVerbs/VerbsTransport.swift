@@ -1,5 +1,6 @@
 import ReplicastTransport
 import ReplicastWire
+import Synchronization
 
 #if canImport(CIBVerbs)
 import CIBVerbs
@@ -23,9 +24,10 @@ import Musl
 ///   the join and waits for RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the id's own event
 ///   channel; `leave` (`rdma_leave_multicast`) produces no event. No extra thread runs.
 /// - Receive: a registered slab of `receiveDepth` slots of path MTU + 40 bytes (the GRH);
-///   slots are reposted per polled batch. `receive` busy-polls for `busyPoll`, then arms the
-///   completion queue and sleeps in poll(2) on the completion channel and an eventfd
-///   (`wake()`), so an idle transport uses no CPU.
+///   slots are reposted per polled batch. While traffic flows, `receive` waits one
+///   `completionModeration` for a batch to gather (rxe has no hardware CQ moderation); then it
+///   busy-polls for `busyPoll`, then arms the completion queue and sleeps in poll(2) on the
+///   completion channel and an eventfd (`wake()`), so an idle transport uses no CPU.
 /// - Send: heads are copied into a registered send slab (or posted inline when the whole
 ///   datagram fits `max_inline_data`); a body in a buffer from `allocate(count:)` is a second
 ///   scatter/gather entry in its own memory region, any other body is copied next to the head.
@@ -103,6 +105,10 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     var registeredBodiesSweepAt = 64
 
     let wakeFD: Int32
+    /// Set by `wake()` before it writes `wakeFD`, so `receive` can see a wake-up without a read.
+    let wakeRequested = Atomic<Bool>(false)
+    /// The last `receive` returned datagrams: the next one moderates before it arms the queue.
+    var trafficFlowing = false
     var isClosed = false
 
     /// Opens the configured (or first active) device, binds an rdma_cm id to its IP, and
@@ -209,6 +215,7 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     public static func deviceNames() -> [String] { DeviceContext.deviceNames() }
 
     public func wake() {
+        wakeRequested.store(true, ordering: .releasing)
         var one: UInt64 = 1
         _ = Glibc.write(wakeFD, &one, 8)
     }

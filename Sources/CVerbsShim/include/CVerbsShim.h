@@ -23,6 +23,10 @@ int cvs_allowed_core_count(void);
 /// Creates a non-blocking, close-on-exec eventfd with a zero count; -1 and errno on failure.
 int cvs_eventfd(void);
 
+/// Waits until `fd` is readable or `timeout_ns` nanoseconds pass (ppoll: finer than poll's
+/// milliseconds). Returns 1 if readable, 0 on timeout, -1 and errno on failure.
+int cvs_wait_readable(int fd, int64_t timeout_ns);
+
 /// Sets O_NONBLOCK on a file descriptor. Returns 0 or an errno.
 int cvs_set_nonblocking(int fd);
 
