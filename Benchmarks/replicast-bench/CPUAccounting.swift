@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,11 +24,10 @@ struct CPUAccounting {
         static let kinds = ["user", "nice", "system", "idle", "iowait", "irq", "softirq"]
 
         static func read() -> Machine {
-            guard let file = fopen("/proc/stat", "r") else { return Machine() }
-            defer { fclose(file) }
-            var line = [CChar](repeating: 0, count: 512)
-            guard fgets(&line, Int32(line.count), file) != nil else { return Machine() }
-            let fields = String(cString: line).split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                let first = stat.split(separator: "\n").first
+            else { return Machine() }
+            let fields = first.split(separator: " ").dropFirst().compactMap { Double($0) }
             var machine = Machine()
             for (kind, value) in zip(kinds, fields) { machine.ticks[kind] = value }
             return machine
