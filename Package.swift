@@ -10,6 +10,8 @@ import PackageDescription
 //   ReplicastVerbs      the verbs transport (UD queue pairs, rdma_cm multicast), Linux only
 //   ReplicastStore      the persistent, content-addressed chunk store
 //   ReplicastRuntime    drives the core over a transport and a store: node and client event loops
+//   ReplicastSimulator  the core on virtual time: a network with loss, buffers and crashes
+//   ReplicastCommandLine options the executables share (transport choice, log level)
 //   replicast-node      the storage node executable
 //   replicast           the command-line client (put, get, locate, local-cluster)
 //   replicast-bench     benchmarks (Benchmarks/), results in Benchmarks/results/
@@ -91,8 +93,8 @@ let package = Package(
         ),
         // The deterministic simulator: the protocol core over a virtual network and clock.
         .target(name: "ReplicastSimulator", dependencies: ["ReplicastCore", "ReplicastWire"]),
-        .executableTarget(
-            name: "replicast-node",
+        .target(
+            name: "ReplicastCommandLine",
             dependencies: [
                 "ReplicastRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -100,9 +102,17 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "replicast-node",
+            dependencies: [
+                "ReplicastRuntime", "ReplicastCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "replicast",
             dependencies: [
-                "ReplicastRuntime", "ReplicastSimulator",
+                "ReplicastRuntime", "ReplicastSimulator", "ReplicastCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Logging
+import ReplicastCommandLine
 import ReplicastRuntime
 import ReplicastWire
 
@@ -18,17 +18,9 @@ struct ReplicastNodeCommand: ParsableCommand {
     @Option(name: .long, help: "This node's server id in the cluster file.")
     var id: UInt32
 
-    @Option(name: .long, help: "Transport: udp (default) or verbs.")
-    var transport: String = "udp"
+    @OptionGroup var transport: TransportOptions
 
-    @Option(name: .long, help: "Verbs device (e.g. rxe0); default: the first active one.")
-    var device: String?
-
-    @Option(name: .long, help: "Verbs GID index.")
-    var gidIndex: Int?
-
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @OptionGroup var log: LogOptions
 
     @Option(name: .long, help: "Pin the node's loop (its completion poller) to this CPU core.")
     var core: Int?
@@ -37,13 +29,8 @@ struct ReplicastNodeCommand: ParsableCommand {
     var readyFile: String?
 
     func run() throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        let choice = try TransportChoice(name: transport, device: device, gidIndex: gidIndex)
+        log.bootstrap(fallback: .info)
+        let choice = try transport.choice()
         let config = try ClusterConfiguration.load(from: cluster)
         let node: StorageNode
         do {
@@ -61,7 +48,9 @@ struct ReplicastNodeCommand: ParsableCommand {
             return s
         }
         // The ready file holds the process id, so scripts and tests can signal this node.
-        if let readyFile { FileManager.default.createFile(atPath: readyFile, contents: Data("\(getpid())\n".utf8)) }
+        if let readyFile, !FileManager.default.createFile(atPath: readyFile, contents: Data("\(getpid())\n".utf8)) {
+            throw ValidationError("cannot write the ready file \(readyFile)")
+        }
         node.run()
         withExtendedLifetime(sources) {}
     }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Logging
+import ReplicastCommandLine
 import ReplicastRuntime
 import ReplicastWire
 
@@ -8,14 +8,7 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "The cluster file written by local-cluster (or by hand).")
     var cluster: String
 
-    @Option(name: .long, help: "Transport: udp (default) or verbs.")
-    var transport: String = "udp"
-
-    @Option(name: .long, help: "Verbs device (e.g. rxe0).")
-    var device: String?
-
-    @Option(name: .long, help: "Verbs GID index.")
-    var gidIndex: Int?
+    @OptionGroup var transport: TransportOptions
 
     @Option(name: .long, help: "Consensus: client (the client chooses) or cluster (the servers choose).")
     var consensus: String = "client"
@@ -23,8 +16,7 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "Interface address to send and join groups on (default: the cluster file's).")
     var interface: String?
 
-    @Option(name: .long, help: "Log level.")
-    var logLevel: String = "warning"
+    @OptionGroup var log: LogOptions
 
     func consensusMode() -> ConsensusMode {
         switch consensus {
@@ -36,16 +28,10 @@ struct ClientOptions: ParsableArguments {
 
     /// Connects a client, or exits with a one-line reason.
     func connect() -> ReplicastClient {
-        let level = Logger.Level(rawValue: logLevel) ?? .warning
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
+        log.bootstrap(fallback: .warning)
         do {
             let config = try ClusterConfiguration.load(from: cluster)
-            let choice = try TransportChoice(name: transport, device: device, gidIndex: gidIndex)
-            return try ReplicastClient(cluster: config, transport: choice, interface: interface)
+            return try ReplicastClient(cluster: config, transport: transport.choice(), interface: interface)
         } catch {
             fail("\(error)")
         }
