@@ -8,8 +8,14 @@ public struct ClientConfiguration: Sendable {
     public var replicas: Int = 3
     /// Default consensus mode for puts and gets.
     public var consensus: ConsensusMode = .client
-    /// How long to collect Put Accepts / Get Responses before deciding.
+    /// How long to collect Put Accepts / Get Responses before deciding, at least: the wait
+    /// follows the measured round trips (SRTT + 4 RTTVAR) above this floor.
     public var collectTimeout: Duration = .milliseconds(40)
+    /// The collection wait before any round trip was measured. Generous, since a round where
+    /// every member answers ends at the last answer, not at the wait: it only delays the
+    /// first rounds that miss an answer, and gives a slow fresh cluster (a VM, a cold start)
+    /// time to answer. Answers that come after a round was decided still teach the estimate.
+    public var initialCollectTimeout: Duration = .milliseconds(250)
     /// How long after the end of a transfer window to wait for Payload ACKs (servers fsync).
     public var ackGrace: Duration = .seconds(2)
     /// Proposals / requests per transaction before giving up.

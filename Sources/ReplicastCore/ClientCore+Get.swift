@@ -57,7 +57,7 @@ extension ClientCore {
         emit(.negotiatingGroup(t.row), .request, t.requestID, .getRequest(request))
         // In cluster consensus the servers choose among themselves and the delivery follows.
         let wait = collectWait(attempt: t.attempt)
-        t.requestedAt = now
+        t.round = AnswerRound(startedAt: now)
         t.deadline = now + (t.consensus == .client ? wait : wait * 3 + configuration.ackGrace)
     }
 
@@ -67,21 +67,27 @@ extension ClientCore {
     }
 
     mutating func onGetResponse(_ m: GetResponse, now: Instant) {
-        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+        let roundTrip = t.consensus == .client ? t.round.record(m.server, of: table.members(of: t.row), now: now) : nil
+        if let roundTrip { roundTrips.add(roundTrip) }
+        guard case .requesting = t.phase else {
+            gets[seq] = t  // a late answer: it only teaches the wait
+            return
+        }
         if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
         t.responses[m.server] = m
         gets[seq] = t
-        if t.consensus == .client && answeredByAll(t) {
-            roundTrips.add(now - t.requestedAt)
-            chooseResponder(seq, now: now)
-        }
+        if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
     }
 
     mutating func onGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
         if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
+        if t.consensus == .client, let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) {
+            roundTrips.add(roundTrip)
+        }
         t.notFound.insert(server)
         gets[seq] = t
         if t.consensus == .cluster {
@@ -212,6 +218,7 @@ extension ClientCore {
             if t.isProbe {
                 chooseResponder(seq, now: now)
             } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
+                if let partial = t.round.partialDuration() { roundTrips.add(partial) }
                 chooseResponder(seq, now: now)
             } else {
                 if t.responses.isEmpty && t.notFound.isEmpty { pacer.unanswered() }

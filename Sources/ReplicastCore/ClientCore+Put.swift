@@ -71,7 +71,7 @@ extension ClientCore {
         emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
         // Cluster consensus: the servers collect among themselves first, then the leader answers.
         let wait = collectWait(attempt: t.attempt)
-        t.proposedAt = now
+        t.round = AnswerRound(startedAt: now)
         t.deadline = now + (t.consensus == .client ? wait : wait * 3)
     }
 
@@ -83,18 +83,19 @@ extension ClientCore {
     }
 
     mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
-        guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase,
-              t.consensus == .client
-        else { return }
+        guard let seq = current(m.proposal), var t = puts[seq], t.consensus == .client else { return }
+        let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now)
+        if let roundTrip { roundTrips.add(roundTrip) }
+        guard case .negotiating = t.phase else {
+            puts[seq] = t  // a late answer: it only teaches the wait
+            return
+        }
         if t.answers.isEmpty { pacer.answered() }
         t.answers[server] = m.answer
         t.everAnswered = true
         if case .notNow(let retry) = m.answer { t.suggestedRetry = min(t.suggestedRetry ?? retry, retry) }
         puts[seq] = t
-        if Set(table.members(of: t.row)).isSubset(of: t.answers.keys) {
-            roundTrips.add(now - t.proposedAt)
-            decide(seq, now: now)
-        }
+        if roundTrip != nil { decide(seq, now: now) }
     }
 
     /// Client consensus: choose the Rendezvous Group from the answers.
@@ -156,7 +157,7 @@ extension ClientCore {
         guard let seq = current(m.proposal), var t = puts[seq], case .negotiating = t.phase else { return }
         pacer.answered()
         t.everAnswered = true
-        roundTrips.add(now - t.proposedAt)
+        if let startedAt = t.round.startedAt { roundTrips.add(now - startedAt) }
         t.alreadyStored.formUnion(m.alreadyStored)
         if m.members.isEmpty {
             puts[seq] = t
@@ -262,6 +263,7 @@ extension ClientCore {
         switch t.phase {
         case .negotiating:
             if t.consensus == .client && !t.answers.isEmpty {
+                if let partial = t.round.partialDuration() { roundTrips.add(partial) }
                 decide(seq, now: now)
             } else {
                 pacer.unanswered()

@@ -71,7 +71,8 @@ public struct ClientCore: Sendable {
     /// How long to collect answers on `attempt`: long enough for the round trips seen so
     /// far, doubled on every further attempt (a slow host or network stretches it).
     func collectWait(attempt: UInt16) -> Duration {
-        let base = roundTrips.timeout(floor: configuration.collectTimeout, ceiling: .seconds(2))
+        let base = roundTrips.timeout(
+            floor: configuration.collectTimeout, ceiling: .seconds(2), initial: configuration.initialCollectTimeout)
         return base * (1 << Int(min(attempt, 6) - 1))
     }
 

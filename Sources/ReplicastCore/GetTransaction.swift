@@ -26,8 +26,8 @@ struct GetTransaction: Sendable {
     var attempt: UInt16 = 0
     var phase: Phase = .requesting
     var deadline: Instant
-    /// When the current request was sent (for round-trip samples).
-    var requestedAt: Instant = .zero
+    /// The current request's round of answers, timed for the round-trip estimate.
+    var round = AnswerRound()
     var responses: [NodeID: GetResponse] = [:]
     var notFound: Set<NodeID> = []
     var unavailableUntil: Instant?

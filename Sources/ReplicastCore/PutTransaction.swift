@@ -27,8 +27,8 @@ struct PutTransaction: Sendable {
     var attempt: UInt16 = 0
     var phase: Phase = .negotiating
     var deadline: Instant
-    /// When the current proposal was sent (for round-trip samples).
-    var proposedAt: Instant = .zero
+    /// The current proposal's round of answers, timed for the round-trip estimate.
+    var round = AnswerRound()
     /// Answers to the current proposal.
     var answers: [NodeID: PutAccept.Answer] = [:]
     /// Servers known to store the chunk (ACKed in an earlier round, or already stored).

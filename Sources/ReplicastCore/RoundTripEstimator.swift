@@ -22,9 +22,10 @@ public struct RoundTripEstimator: Sendable, Equatable {
     }
 
     /// A wait that covers nearly every round trip seen so far: SRTT + 4 RTTVAR, at least
-    /// `floor`, at most `ceiling`.
-    public func timeout(floor: Duration, ceiling: Duration) -> Duration {
-        guard let s = smoothed else { return floor }
+    /// `floor`, at most `ceiling`; `initial` before the first sample (as RFC 6298's initial
+    /// RTO: a fresh participant does not yet know how slow its network or peers are).
+    public func timeout(floor: Duration, ceiling: Duration, initial: Duration) -> Duration {
+        guard let s = smoothed else { return min(ceiling, max(floor, initial)) }
         return min(ceiling, max(floor, s + variation * 4))
     }
 }

@@ -34,8 +34,13 @@ public struct ServerConfiguration: Sendable {
     public var windowSlack: Duration = .microseconds(50)
     /// A window later than this from now is answered Not Now instead.
     public var maxWait: Duration = .seconds(2)
-    /// Cluster consensus: how long members collect each other's answers before deciding.
+    /// Cluster consensus: how long members collect each other's answers before deciding, at
+    /// least: the wait follows how long full answer rounds take, above this floor.
     public var collectTimeout: Duration = .milliseconds(20)
+    /// Cluster consensus: the collection wait before any answer round was measured (a round
+    /// where every member answers ends at the last answer, not at the wait; answers that
+    /// come after a round was decided still teach the estimate).
+    public var initialCollectTimeout: Duration = .milliseconds(100)
     /// How long after its window a reservation (or a pending transaction) is kept.
     public var grace: Duration = .seconds(3)
     /// Free bytes kept in reserve: a chunk that would cut into them gets Not Now.

@@ -17,8 +17,9 @@ struct ServerGet: Sendable {
     var volunteering = false
     var storing = false
     var deadline: Instant
-    /// When the request arrived (for the answer-round estimate).
-    var receivedAt: Instant?
+    /// Cluster consensus: the members' answers, timed from the request's arrival for the
+    /// answer-round estimate.
+    var round = AnswerRound()
 
     var consensus: ConsensusMode { request?.consensus ?? .client }
     var answered: Set<NodeID> { Set(offers.keys).union(notFound).union(volunteers) }
@@ -31,7 +32,8 @@ extension ServerCore {
         var g = gets[id] ?? ServerGet(client: id.source, deadline: now)
         g.request = m
         g.client = id.source
-        g.receivedAt = now
+        g.round.startedAt = now
+        _ = g.round.record(me, of: table.members(of: m.negotiatingGroup), now: now)  // this member answers below
         g.deadline = now + configuration.grace
 
         let found: (ChunkName?, HashID)?
@@ -110,9 +112,9 @@ extension ServerCore {
         guard m.server != me, isMember(m.negotiatingGroup) else { return }
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
         g.offers[m.server] = m
+        if let round = g.round.record(m.server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
         gets[m.request] = g
         if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) {
-            if let since = g.receivedAt { answerRounds.add(now - since) }
             decideGet(m.request, now: now)
         }
     }
@@ -121,8 +123,11 @@ extension ServerCore {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
         g.notFound.insert(server)
+        if let round = g.round.record(server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
         gets[m.request] = g
-        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) { decideGet(m.request, now: now) }
+        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) {
+            decideGet(m.request, now: now)
+        }
     }
 
     mutating func onAdditionalTarget(_ m: AdditionalTargetRequest, from server: NodeID) {
@@ -246,6 +251,7 @@ extension ServerCore {
             let later = now + configuration.grace
             gets[key]?.deadline = later
         } else if g.consensus == .cluster && !g.decided && g.request != nil {
+            if let partial = g.round.partialDuration() { answerRounds.add(partial) }
             decideGet(key, now: now)
             if gets[key] != nil {
                 let later = now + configuration.grace

@@ -20,8 +20,9 @@ struct ServerPut: Sendable {
     /// The content hash from the transfer (when the proposal was never seen).
     var transferHash: HashID?
     var deadline: Instant
-    /// When the proposal arrived (for the answer-round estimate).
-    var receivedAt: Instant?
+    /// Cluster consensus: the members' answers, timed from the proposal's arrival for the
+    /// answer-round estimate.
+    var round = AnswerRound()
 
     var consensus: ConsensusMode { proposal?.consensus ?? .client }
 }
@@ -78,7 +79,8 @@ extension ServerCore {
         case .cluster:
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, accept, now: now)
             p.accepts[me] = answer
-            p.receivedAt = now
+            p.round.startedAt = now
+            _ = p.round.record(me, of: table.members(of: m.negotiatingGroup), now: now)
             p.deadline = now + collectWait
             puts[id] = p
             if answeredByAll(p, row: m.negotiatingGroup) { decideCluster(id, now: now) }
@@ -92,11 +94,14 @@ extension ServerCore {
     mutating func onPeerAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         var p = puts[m.proposal] ?? ServerPut(client: m.proposal.source, deadline: now + configuration.collectTimeout + configuration.grace)
-        guard !p.decided else { return }
+        if let round = p.round.record(server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
+        guard !p.decided else {
+            puts[m.proposal] = p  // a late answer: it only teaches the wait
+            return
+        }
         p.accepts[server] = m.answer
         puts[m.proposal] = p
         if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) {
-            if let since = p.receivedAt { answerRounds.add(now - since) }
             decideCluster(m.proposal, now: now)
         }
     }
@@ -315,6 +320,7 @@ extension ServerCore {
             let later = now + configuration.grace
             puts[key]?.deadline = later
         } else if p.proposal != nil && p.consensus == .cluster && !p.decided {
+            if let partial = p.round.partialDuration() { answerRounds.add(partial) }
             decideCluster(key, now: now)
         } else if p.isLeader {
             leaderCheck(key, force: true)

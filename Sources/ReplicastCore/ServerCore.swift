@@ -66,7 +66,8 @@ public struct ServerCore: Sendable {
     /// How long a member collects its peers' answers before deciding: at least the configured
     /// time, longer when full rounds have been seen to take longer (a slow host or network).
     var collectWait: Duration {
-        answerRounds.timeout(floor: configuration.collectTimeout, ceiling: .seconds(1))
+        answerRounds.timeout(
+            floor: configuration.collectTimeout, ceiling: .seconds(1), initial: configuration.initialCollectTimeout)
     }
 
     mutating func newID() -> RequestID {

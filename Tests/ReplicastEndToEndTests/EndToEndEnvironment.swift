@@ -33,23 +33,6 @@ enum EndToEndEnvironment {
     /// has the same number of chunks on either transport (1 MiB on UDP, 256 KiB under verbs).
     static let chunkSize = bytes(1 << 20)
 
-    /// Multiplies the floor of the collect waits (how long a client, or a member in cluster
-    /// consensus, waits for the answers of a Negotiating Group) under verbs. The waits adapt
-    /// to the round trips seen, but a fresh cluster has seen none: under TCG, with five event
-    /// loops and a client on two virtual CPUs, a first round can outlast the 20 ms floor on
-    /// every attempt (a cluster-consensus put then fails with no replica; seen in the VM).
-    static let collectFloorScale: Int64 = isVerbs ? 10 : 1
-
-    /// The client's timing for this environment (unchanged on UDP).
-    static func tuneClient(_ c: inout ClientConfiguration) {
-        c.collectTimeout = c.collectTimeout * collectFloorScale
-    }
-
-    /// A server's timing for this environment (unchanged on UDP).
-    static func tuneServer(_ c: inout ServerConfiguration) {
-        c.collectTimeout = c.collectTimeout * collectFloorScale
-    }
-
     /// Log level of the nodes and clients of a `LocalTestCluster` (REPLICAST_TEST_LOG_LEVEL,
     /// default warning).
     static let logLevel = environment("REPLICAST_TEST_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .warning

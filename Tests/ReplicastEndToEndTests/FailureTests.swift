@@ -15,7 +15,7 @@ struct FailureTests {
         let inner = try cluster.transport.open(cluster: cluster.configuration, unicastPort: 0)
         let corrupting = CorruptingTransport(inner)
         let client = try ReplicastClient(
-            cluster: cluster.configuration, transport: corrupting, tuning: EndToEndEnvironment.tuneClient)
+            cluster: cluster.configuration, transport: corrupting)
         let data = testBytes(dataSize(1 << 20), seed: 21)
         let receipt = try client.putChunk(Payload(copying: data))
         #expect(corrupting.corrupted == 1)
@@ -84,7 +84,7 @@ struct StaleGenerationTests {
         let cluster = try LocalTestCluster()
         var old = cluster.configuration
         old.generation -= 1
-        let client = try ReplicastClient(cluster: old, transport: cluster.transport, tuning: EndToEndEnvironment.tuneClient)
+        let client = try ReplicastClient(cluster: old, transport: cluster.transport)
         #expect(throws: PutError.staleTable(current: cluster.configuration.generation)) {
             _ = try client.putChunk(Payload(copying: testBytes(4096, seed: 71)))
         }

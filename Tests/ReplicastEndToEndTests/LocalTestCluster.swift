@@ -47,7 +47,7 @@ final class LocalTestCluster: @unchecked Sendable {
         var logger = Logger(label: "replicast.test.node.\(id.rawValue)")
         logger.logLevel = EndToEndEnvironment.logLevel
         let node = try StorageNode(
-            id: id, cluster: configuration, transport: transport, logger: logger, tuning: EndToEndEnvironment.tuneServer)
+            id: id, cluster: configuration, transport: transport, logger: logger)
         node.start()
         nodes[id] = node
     }
@@ -64,10 +64,7 @@ final class LocalTestCluster: @unchecked Sendable {
     func client(tuning: (inout ClientConfiguration) -> Void = { _ in }) throws -> ReplicastClient {
         var logger = Logger(label: "replicast.test.client")
         logger.logLevel = EndToEndEnvironment.logLevel
-        return try ReplicastClient(cluster: configuration, transport: transport, logger: logger) {
-            EndToEndEnvironment.tuneClient(&$0)
-            tuning(&$0)
-        }
+        return try ReplicastClient(cluster: configuration, transport: transport, logger: logger, tuning: tuning)
     }
 
     /// Servers whose store holds `hash`.

@@ -60,7 +60,9 @@ import Testing
         let report = try Simulation(configuration: c).run()
         #expect(report.passed, "\(report)")
         #expect(report.puts.acknowledged > 0)
-        // Three servers hear every proposal: fewer than one proposal per put.
-        #expect(report.serverStats.proposals < report.puts.started, "\(report)")
+        // Most puts go on the standing reservations without a proposal (the others are the
+        // retries after the crash and after lost datagrams). Each of the three servers hears
+        // every proposal.
+        #expect(report.serverStats.proposals / c.servers < report.puts.started / 2, "\(report)")
     }
 }

@@ -1,0 +1,122 @@
+@testable import ReplicastCore
+import ReplicastWire
+import Testing
+
+/// How long a client collects answers: a generous wait before any round trip was measured,
+/// then one that follows the measured round trips.
+@Suite struct CollectWaitTests {
+    let t0 = Instant(nanoseconds: 1_000_000_000)
+
+    @Test("the estimator gives the initial wait until its first sample, then SRTT + 4 RTTVAR within bounds")
+    func estimator() {
+        var rtt = RoundTripEstimator()
+        #expect(rtt.timeout(floor: .milliseconds(20), ceiling: .seconds(2), initial: .seconds(1)) == .seconds(1))
+        #expect(rtt.timeout(floor: .milliseconds(20), ceiling: .milliseconds(500), initial: .seconds(1)) == .milliseconds(500))
+        rtt.add(.milliseconds(10))  // SRTT 10 ms, RTTVAR 5 ms: 30 ms
+        #expect(rtt.timeout(floor: .milliseconds(20), ceiling: .seconds(2), initial: .seconds(1)) == .milliseconds(30))
+        #expect(rtt.timeout(floor: .milliseconds(40), ceiling: .seconds(2), initial: .seconds(1)) == .milliseconds(40))
+    }
+
+    @Test("a fresh client waits the initial time for answers; after a full round, the measured time")
+    func clientLearnsFromFirstRound() throws {
+        let servers = (1...3).map { NodeID(UInt32($0)) }
+        let table = try AllocationTable(
+            servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
+            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
+        let c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        var client = ClientCore(configuration: c, table: table)
+
+        func propose(_ byte: UInt8, at now: Instant) -> (RequestID, RowID) {
+            let payload = Payload(copying: [UInt8](repeating: byte, count: 1000))
+            _ = client.put(payload, contentHash: ContentHash.of(payload), now: now)
+            for case .send(let out) in client.pollActions() {
+                if case .putProposal(let p) = out.message { return (out.id, p.negotiatingGroup) }
+            }
+            Issue.record("no Put Proposal")
+            return (RequestID(source: c.id, sequence: 0), RowID(0))
+        }
+
+        let (first, row) = propose(1, at: t0)
+        #expect(client.nextDeadline == t0 + c.initialCollectTimeout)
+
+        // Every member answers within 5 ms: the round ends at the last answer.
+        let window = RendezvousWindow(start: t0 + .milliseconds(50), duration: .milliseconds(10), rate: 1_000_000_000)
+        for server in servers {
+            let accept = PutAccept(proposal: first, negotiatingGroup: row, answer: .proposedRendezvous(window))
+            client.handle(
+                Inbound(kind: .response, id: RequestID(source: server, sequence: 1), generation: table.generation,
+                        message: .putAccept(accept)),
+                now: t0 + .milliseconds(5))
+        }
+        #expect(client.roundTrips.smoothed == .milliseconds(5))
+        _ = client.pollActions()
+
+        // The next proposal waits the floor (5 ms + 4 x 2.5 ms is below it), not the initial second.
+        // (The first put's own deadline, its window's end plus the ACK grace, is later.)
+        let later = t0 + .milliseconds(10)
+        _ = propose(2, at: later)
+        #expect(client.nextDeadline == later + c.collectTimeout)
+    }
+
+    @Test("an answer that comes after the client decided still lengthens the next waits")
+    func clientLearnsFromLateAnswer() throws {
+        let servers = (1...3).map { NodeID(UInt32($0)) }
+        let table = try AllocationTable(
+            servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
+            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
+        let c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        var client = ClientCore(configuration: c, table: table)
+        let payload = Payload(copying: [UInt8](repeating: 7, count: 1000))
+        _ = client.put(payload, contentHash: ContentHash.of(payload), replicas: 2, now: t0)
+        var proposal: (RequestID, RowID)?
+        for case .send(let out) in client.pollActions() {
+            if case .putProposal(let p) = out.message { proposal = (out.id, p.negotiatingGroup) }
+        }
+        let (id, row) = try #require(proposal)
+        let window = RendezvousWindow(start: t0 + .seconds(1), duration: .milliseconds(10), rate: 1_000_000_000)
+        func answer(_ server: NodeID, at now: Instant) {
+            let accept = PutAccept(proposal: id, negotiatingGroup: row, answer: .proposedRendezvous(window))
+            client.handle(
+                Inbound(kind: .response, id: RequestID(source: server, sequence: 1), generation: table.generation,
+                        message: .putAccept(accept)),
+                now: now)
+        }
+        answer(servers[0], at: t0 + .milliseconds(5))
+        answer(servers[1], at: t0 + .milliseconds(5))
+        client.handleTimeout(now: t0 + c.initialCollectTimeout)  // decides with two of three
+        #expect(client.roundTrips.smoothed == .milliseconds(5))
+        answer(servers[2], at: t0 + .milliseconds(400))  // after the decision
+        let smoothed = try #require(client.roundTrips.smoothed)
+        #expect(smoothed > .milliseconds(50))
+        #expect(client.roundTrips.timeout(floor: c.collectTimeout, ceiling: .seconds(2), initial: c.initialCollectTimeout)
+            > .milliseconds(400))
+    }
+}
+
+/// The timing of one round of answers.
+@Suite struct AnswerRoundTests {
+    let t0 = Instant(nanoseconds: 1_000_000_000)
+    let members = [NodeID(1), NodeID(2), NodeID(3)]
+
+    @Test("a round yields its duration once, when the last member answers, even after its deadline")
+    func completeOnceLate() {
+        var round = AnswerRound(startedAt: t0)
+        #expect(round.record(NodeID(1), of: members, now: t0 + .milliseconds(2)) == nil)
+        #expect(round.record(NodeID(2), of: members, now: t0 + .milliseconds(3)) == nil)
+        #expect(round.partialDuration() == .milliseconds(3))
+        // The third answer comes long after the round was decided: it still counts.
+        #expect(round.record(NodeID(3), of: members, now: t0 + .milliseconds(90)) == .milliseconds(90))
+        #expect(round.record(NodeID(3), of: members, now: t0 + .milliseconds(95)) == nil)  // a duplicate
+        #expect(round.partialDuration() == nil)
+    }
+
+    @Test("answers before the round began (a peer's answer before the proposal) wait for the start")
+    func answersBeforeStart() {
+        var round = AnswerRound()
+        #expect(round.record(NodeID(2), of: members, now: t0) == nil)
+        #expect(round.record(NodeID(3), of: members, now: t0) == nil)
+        #expect(round.partialDuration() == nil)
+        round.startedAt = t0 + .milliseconds(1)
+        #expect(round.record(NodeID(1), of: members, now: t0 + .milliseconds(1)) == .zero)
+    }
+}
