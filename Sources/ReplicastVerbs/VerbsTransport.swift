@@ -136,6 +136,9 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         pathMTU = port.mtu
         maxDatagramSize = min(port.mtu, configuration.maxDatagramSize ?? port.mtu)
         receiveSlotSize = port.mtu + Self.grhSize
+        let wakeFD = cvs_eventfd()
+        guard wakeFD >= 0 else { throw VerbsError.last("eventfd").transportError }
+        self.wakeFD = wakeFD
 
         do {
             let events = try CMEventChannel()
@@ -180,12 +183,9 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             self.sendQueue = consume sendQueue
             self.queuePair = consume queuePair
         } catch {
+            Glibc.close(wakeFD)
             throw error.transportError
         }
-
-        let wakeFD = cvs_eventfd()
-        guard wakeFD >= 0 else { throw VerbsError.last("eventfd").transportError }
-        self.wakeFD = wakeFD
 
         receiveRequests = .allocate(capacity: configuration.receiveDepth)
         receiveSGEs = .allocate(capacity: configuration.receiveDepth)
