@@ -77,8 +77,6 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     var sendQueue: CompletionQueue?
     var queuePair: UDQueuePair?
     var groups: [UInt32: JoinedGroup] = [:]
-    /// Shared with the rdma_cm event thread: pending joins, dropped groups, transport failure.
-    let controlEvents = CMEventTable<MulticastJoin>()
     var unjoinedGroupHandles: [UInt32: SharedAddressHandle] = [:]
     var peerHandles: [GID: SharedAddressHandle] = [:]
 
@@ -115,6 +113,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     let wakeFD: Int32
     /// Set by `wake()` before it writes `wakeFD`, so `receive` can see a wake-up without a read.
     let wakeRequested = Atomic<Bool>(false)
+    /// Shared with the rdma_cm event thread: pending joins, dropped groups, transport failure.
+    let controlEvents = CMEventTable<MulticastJoin>()
     /// The last `receive` returned datagrams: the next one moderates before it arms the queue.
     var trafficFlowing = false
     var isClosed = false
