@@ -25,27 +25,29 @@ public struct CMEventChannel: ~Copyable {
 
     deinit { rdma_destroy_event_channel(raw) }
 
-    /// The next event, waiting up to `timeout`; nil if none came in time.
-    public func nextEvent(timeout: Duration) throws(VerbsError) -> CMEvent? {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            var event: UnsafeMutablePointer<rdma_cm_event>? = nil
-            if rdma_get_cm_event(raw, &event) == 0, let event { return CMEvent(raw: event) }
-            let error = Errno.last
-            guard error == .resourceTemporarilyUnavailable || error == .interrupted else {
-                throw VerbsError("rdma_get_cm_event", error)
-            }
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { return nil }
-            var fds = pollfd(fd: raw.pointee.fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&fds, 1, Int32(clamping: left.roundedUpMilliseconds))
-        }
-    }
+    /// The channel's descriptor: readable while events are waiting.
+    public var fileDescriptor: Int32 { raw.pointee.fd }
 }
 
 /// One rdma_cm event, acknowledged (`rdma_ack_cm_event`) when the value is dropped.
 public struct CMEvent: ~Copyable {
     let raw: UnsafeMutablePointer<rdma_cm_event>
+
+    /// The next event waiting on `channel`, nil if none is (the channel is non-blocking).
+    /// `channel` is a `CMEventChannel`'s, read from a thread of its own while it lives.
+    init?(next channel: UnsafeMutablePointer<rdma_event_channel>) throws(VerbsError) {
+        while true {
+            var event: UnsafeMutablePointer<rdma_cm_event>? = nil
+            if rdma_get_cm_event(channel, &event) == 0, let event {
+                raw = event
+                return
+            }
+            let error = Errno.last
+            if error == .interrupted { continue }
+            if error == .resourceTemporarilyUnavailable { return nil }
+            throw VerbsError("rdma_get_cm_event", error)
+        }
+    }
 
     deinit { rdma_ack_cm_event(raw) }
 
@@ -55,6 +57,11 @@ public struct CMEvent: ~Copyable {
     public var status: Int32 { raw.pointee.status }
     /// The UD parameters of a multicast join: address handle attributes, QPN and Q_Key.
     public var udParameters: rdma_ud_param { raw.pointee.param.ud }
+    /// For a multicast event, the context its join was posted with: the group's IPv4
+    /// address (host order), as `CMId.joinMulticast` passes it.
+    public var multicastGroup: UInt32 {
+        UInt32(truncatingIfNeeded: UInt(bitPattern: raw.pointee.param.ud.private_data))
+    }
     /// The name librdmacm gives the event kind.
     public var kindName: String { String(cString: rdma_event_str(raw.pointee.event)) }
 }

@@ -41,11 +41,12 @@ public struct CMId: ~Copyable {
     public var portNumber: UInt8 { raw.pointee.port_num }
 
     /// Starts joining the multicast group `ipv4` (host order); completion is reported as
-    /// RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the event channel.
+    /// RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the event channel, with the address as the
+    /// join's context (`CMEvent.multicastGroup`).
     public func joinMulticast(ipv4: UInt32) throws(VerbsError) {
         var address = sockaddr_in.ipv4(ipv4)
         let rc = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { rdma_join_multicast(raw, $0, nil) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { rdma_join_multicast(raw, $0, UnsafeMutableRawPointer(bitPattern: UInt(ipv4))) }
         }
         guard rc == 0 else { throw .last("rdma_join_multicast") }
     }

@@ -10,54 +10,71 @@ import Musl
 
 extension VerbsTransport {
     /// Joins the IPv4 multicast group of `group` (its port is not used: membership is per
-    /// IP address). Waits on this thread for RDMA_CM_EVENT_MULTICAST_JOIN and keeps the
-    /// address handle, QPN and Q_Key it carries for sends to the group.
+    /// IP address). Posts `rdma_join_multicast`, waits up to `configuration.joinTimeout` for
+    /// the rdma_cm event thread to report RDMA_CM_EVENT_MULTICAST_JOIN, and makes the address
+    /// handle for sends to the group from what the event carried. Joining a group joined
+    /// already does nothing, unless the fabric dropped it: then it is left and joined anew.
     public func join(_ group: GroupAddress) throws(TransportError) {
-        try ensureOpen("join \(group)")
+        let operation = "join \(group)"
+        try ensureOpen(operation)
         let ip = try Self.multicastIPv4(group, "join")
-        guard groups[ip] == nil else { return }
+        if groups[ip] != nil {
+            guard controlEvents.droppedGroup(ip) != nil else { return }
+            try leave(group)
+        }
+        controlEvents.expectJoin(ip)
         do {
             try cmId!.joinMulticast(ipv4: ip)
-            let deadline = ContinuousClock.now + configuration.joinTimeout
-            while true {
-                let left = ContinuousClock.now.duration(to: deadline)
-                guard left > .zero, let event = try events!.nextEvent(timeout: left) else {
-                    try? cmId!.leaveMulticast(ipv4: ip)
-                    throw TransportError("join \(group)", code: ETIMEDOUT, reason: "no multicast join event in time")
-                }
-                switch event.kind {
-                case RDMA_CM_EVENT_MULTICAST_JOIN:
-                    let ud = event.udParameters
-                    let handle = try AddressHandle(pd: domain!.pd, attributes: ud.ah_attr)
-                    groups[ip] = JoinedGroup(handle: handle, qkey: ud.qkey, qpn: ud.qp_num)
-                    return
-                case RDMA_CM_EVENT_MULTICAST_ERROR, RDMA_CM_EVENT_ADDR_ERROR, RDMA_CM_EVENT_DEVICE_REMOVAL:
-                    let status = event.status
-                    let name = event.kindName
-                    try? cmId!.leaveMulticast(ipv4: ip)
-                    throw TransportError("join \(group)", code: -status, reason: name)
-                default:
-                    continue  // not about this join (address change and the like)
-                }
-            }
         } catch {
+            controlEvents.cancelJoin(ip)
             throw error.transportError
+        }
+        switch controlEvents.awaitJoin(ip, timeout: configuration.joinTimeout) {
+        case nil:
+            try? cmId!.leaveMulticast(ipv4: ip)
+            throw TransportError(operation, code: ETIMEDOUT, reason: "no multicast join event in time")
+        case .failed(let failure):
+            try? cmId!.leaveMulticast(ipv4: ip)
+            throw TransportError(operation, code: failure.errorCode, reason: failure.description)
+        case .joined(let join):
+            do {
+                let handle = try AddressHandle(pd: domain!.pd, attributes: join.addressAttributes)
+                groups[ip] = JoinedGroup(handle: handle, qkey: join.qkey, qpn: join.qpn)
+            } catch {
+                controlEvents.forget(ip)
+                try? cmId!.leaveMulticast(ipv4: ip)
+                throw error.transportError
+            }
         }
     }
 
     /// Leaves the group (`rdma_leave_multicast`, no event to wait for). Sends in flight
-    /// complete first, since they may use the group's address handle.
+    /// complete first, since they may use the group's address handle. Allowed after the
+    /// device or the address failed.
     public func leave(_ group: GroupAddress) throws(TransportError) {
-        try ensureOpen("leave \(group)")
+        if isClosed { throw TransportError("leave \(group)", reason: "transport closed") }
         let ip = try Self.multicastIPv4(group, "leave")
         guard groups[ip] != nil else { return }
         try quiesceSends()
-        defer { groups[ip] = nil }
+        defer {
+            groups[ip] = nil
+            controlEvents.forget(ip)
+        }
         do {
             try cmId!.leaveMulticast(ipv4: ip)
         } catch {
             throw error.transportError
         }
+    }
+
+    /// Throws if the fabric dropped `ip` after this transport joined it (an
+    /// RDMA_CM_EVENT_MULTICAST_ERROR): sends to it would go nowhere.
+    func ensureGroupUsable(_ ip: UInt32) throws(TransportError) {
+        guard let failure = controlEvents.droppedGroup(ip) else { return }
+        let dotted = "\(ip >> 24).\(ip >> 16 & 0xFF).\(ip >> 8 & 0xFF).\(ip & 0xFF)"
+        throw TransportError(
+            "send", code: failure.errorCode,
+            reason: "multicast group \(dotted) left by the fabric: \(failure.eventAndStatus)")
     }
 
     /// The address handle, QPN and Q_Key for sends to `group`: the join's, or, for a group

@@ -39,7 +39,10 @@ extension VerbsTransport {
             guard size <= maxDatagramSize else {
                 throw TransportError("send", reason: "datagram of \(size) bytes exceeds \(maxDatagramSize)")
             }
-            if case .group(let group) = entry.destination { _ = try Self.multicastIPv4(group, "send") }
+            if case .group(let group) = entry.destination {
+                let ip = try Self.multicastIPv4(group, "send")
+                if controlEvents.hasFailures { try ensureGroupUsable(ip) }
+            }
         }
         var start = 0
         while start < batch.count {

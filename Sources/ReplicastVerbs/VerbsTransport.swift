@@ -15,14 +15,19 @@ import Musl
 /// The verbs transport: one UD queue pair made through an rdma_cm id, multicast through
 /// `rdma_join_multicast` (as librdmacm's `mckey`), unicast to a peer's GID and QPN.
 ///
-/// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id
-///   bound to the local IP, protection domain, receive and send slabs (memory regions),
-///   completion channel, receive and send completion queues, queue pair; address handles as
-///   groups are joined and peers addressed.
+/// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id,
+///   the rdma_cm event thread, the id bound to the local IP, protection domain, receive and
+///   send slabs (memory regions), completion channel, receive and send completion queues,
+///   queue pair; address handles as groups are joined and peers addressed. The event thread
+///   is stopped and joined before the id and its channel are destroyed.
 /// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
-/// - rdma_cm control events are handled synchronously, on the calling thread: `join` posts
-///   the join and waits for RDMA_CM_EVENT_MULTICAST_JOIN (or _ERROR) on the id's own event
-///   channel; `leave` (`rdma_leave_multicast`) produces no event. No extra thread runs.
+/// - rdma_cm control events are handled on a thread of their own (`CMEventThread`), which
+///   shares only a `CMEventTable` with the driving thread. `join` registers the join there,
+///   posts `rdma_join_multicast` and waits for the thread to hand it the
+///   RDMA_CM_EVENT_MULTICAST_JOIN's parameters (or the _ERROR), then makes the address handle
+///   itself; `leave` (`rdma_leave_multicast`) produces no event. A MULTICAST_ERROR for a
+///   group already joined makes sends to it throw; DEVICE_REMOVAL or ADDR_CHANGE makes every
+///   call but `leave` and `close` throw.
 /// - Receive: a registered slab of `receiveDepth` slots of path MTU + 40 bytes (the GRH);
 ///   slots are reposted per polled batch. While traffic flows, `receive` waits one
 ///   `completionModeration` for a batch to gather (rxe has no hardware CQ moderation); then it
@@ -63,6 +68,7 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     // Owned verbs objects, in setup order; `close()` drops them in reverse.
     var events: CMEventChannel?
     var cmId: CMId?
+    var cmThread: CMEventThread?
     var domain: SharedDomain?
     var receiveSlab: RegisteredMemory?
     var sendSlab: RegisteredMemory?
@@ -107,6 +113,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     let wakeFD: Int32
     /// Set by `wake()` before it writes `wakeFD`, so `receive` can see a wake-up without a read.
     let wakeRequested = Atomic<Bool>(false)
+    /// Shared with the rdma_cm event thread: pending joins, dropped groups, transport failure.
+    let controlEvents = CMEventTable<MulticastJoin>()
     /// The last `receive` returned datagrams: the next one moderates before it arms the queue.
     var trafficFlowing = false
     var isClosed = false
@@ -128,10 +136,14 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         pathMTU = port.mtu
         maxDatagramSize = min(port.mtu, configuration.maxDatagramSize ?? port.mtu)
         receiveSlotSize = port.mtu + Self.grhSize
+        let wakeFD = cvs_eventfd()
+        guard wakeFD >= 0 else { throw VerbsError.last("eventfd").transportError }
+        self.wakeFD = wakeFD
 
         do {
             let events = try CMEventChannel()
             let cmId = try CMId(channel: events)
+            let cmThread = try CMEventThread(channel: events, reportingTo: controlEvents)
             try cmId.bind(ipv4: port.ipv4)
             guard let context = cmId.context else {
                 throw VerbsError("rdma_bind_addr (address not on an RDMA device)", .operationNotSupportedByDevice)
@@ -162,6 +174,7 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
 
             self.events = consume events
             self.cmId = consume cmId
+            self.cmThread = consume cmThread
             self.domain = domain
             self.receiveSlab = receiveSlab
             self.sendSlab = sendSlab
@@ -170,12 +183,9 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             self.sendQueue = consume sendQueue
             self.queuePair = consume queuePair
         } catch {
+            Glibc.close(wakeFD)
             throw error.transportError
         }
-
-        let wakeFD = cvs_eventfd()
-        guard wakeFD >= 0 else { throw VerbsError.last("eventfd").transportError }
-        self.wakeFD = wakeFD
 
         receiveRequests = .allocate(capacity: configuration.receiveDepth)
         receiveSGEs = .allocate(capacity: configuration.receiveDepth)
@@ -239,12 +249,18 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         sendSlab = nil
         receiveSlab = nil
         domain = nil
+        cmThread = nil  // stopped and joined while the id and the channel still exist
         cmId = nil
         events = nil
     }
 
+    /// Throws if the transport is closed, or the rdma_cm event thread reported the device
+    /// removed or the address changed.
     func ensureOpen(_ operation: String) throws(TransportError) {
         if isClosed { throw TransportError(operation, reason: "transport closed") }
+        if let failure = controlEvents.transportFailure {
+            throw TransportError(operation, code: failure.errorCode, reason: "\(deviceName): \(failure)")
+        }
     }
 }
 

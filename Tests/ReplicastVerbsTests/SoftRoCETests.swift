@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import ReplicastTransport
-import ReplicastVerbs
+@testable import ReplicastVerbs
 import ReplicastWire
 import Testing
 
@@ -57,6 +57,13 @@ final class SoftRoCETests {
         defer { sender.close(); member.close(); outsider.close() }
         try sender.join(group)
         try member.join(group)
+        // The joins completed through the rdma_cm event thread, with what the event carried.
+        for joined in [sender, member] {
+            let ip = try #require(group.ipv4)
+            #expect(joined.groups[ip]?.qkey == VerbsTransport.udpQKey)
+            #expect(joined.groups[ip]?.qpn == VerbsTransport.multicastQPN)
+            #expect(!joined.controlEvents.hasFailures)
+        }
 
         // Three kinds of datagram: MTU-sized with a registered body (second SGE), MTU-sized
         // with an unregistered body (bounce copy), and small ones (inline where allowed).
