@@ -17,78 +17,74 @@ import Testing
         #expect(rtt.timeout(floor: .milliseconds(40), ceiling: .seconds(2), initial: .seconds(1)) == .milliseconds(40))
     }
 
-    @Test("a fresh client waits the initial time for answers; after a full round, the measured time")
-    func clientLearnsFromFirstRound() throws {
+    /// A client of a one-row cluster of three servers, with helpers to propose and answer.
+    struct OneRowClient {
         let servers = (1...3).map { NodeID(UInt32($0)) }
-        let table = try AllocationTable(
-            servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-        let c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
-        var client = ClientCore(configuration: c, table: table)
+        let table: AllocationTable
+        let configuration = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        var core: ClientCore
 
-        func propose(_ byte: UInt8, at now: Instant) -> (RequestID, RowID) {
+        init() throws {
+            table = try AllocationTable(
+                servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
+                configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
+            core = ClientCore(configuration: configuration, table: table)
+        }
+
+        /// Puts a 1000-byte chunk of `byte`s and returns its proposal's id and row.
+        mutating func propose(_ byte: UInt8, at now: Instant) throws -> (RequestID, RowID) {
             let payload = Payload(copying: [UInt8](repeating: byte, count: 1000))
-            _ = client.put(payload, contentHash: ContentHash.of(payload), now: now)
-            for case .send(let out) in client.pollActions() {
-                if case .putProposal(let p) = out.message { return (out.id, p.negotiatingGroup) }
+            _ = core.put(payload, contentHash: ContentHash.of(payload), replicas: 2, now: now)
+            var proposal: (RequestID, RowID)?
+            for case .send(let out) in core.pollActions() {
+                if case .putProposal(let p) = out.message { proposal = (out.id, p.negotiatingGroup) }
             }
-            Issue.record("no Put Proposal")
-            return (RequestID(source: c.id, sequence: 0), RowID(0))
+            return try #require(proposal)
         }
 
-        let (first, row) = propose(1, at: t0)
-        #expect(client.nextDeadline == t0 + c.initialCollectTimeout)
-
-        // Every member answers within 5 ms: the round ends at the last answer.
-        let window = RendezvousWindow(start: t0 + .milliseconds(50), duration: .milliseconds(10), rate: 1_000_000_000)
-        for server in servers {
-            let accept = PutAccept(proposal: first, negotiatingGroup: row, answer: .proposedRendezvous(window))
-            client.handle(
-                Inbound(kind: .response, id: RequestID(source: server, sequence: 1), generation: table.generation,
-                        message: .putAccept(accept)),
-                now: t0 + .milliseconds(5))
-        }
-        #expect(client.roundTrips.smoothed == .milliseconds(5))
-        _ = client.pollActions()
-
-        // The next proposal waits the floor (5 ms + 4 x 2.5 ms is below it), not the initial second.
-        // (The first put's own deadline, its window's end plus the ACK grace, is later.)
-        let later = t0 + .milliseconds(10)
-        _ = propose(2, at: later)
-        #expect(client.nextDeadline == later + c.collectTimeout)
-    }
-
-    @Test("an answer that comes after the client decided still lengthens the next waits")
-    func clientLearnsFromLateAnswer() throws {
-        let servers = (1...3).map { NodeID(UInt32($0)) }
-        let table = try AllocationTable(
-            servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-        let c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
-        var client = ClientCore(configuration: c, table: table)
-        let payload = Payload(copying: [UInt8](repeating: 7, count: 1000))
-        _ = client.put(payload, contentHash: ContentHash.of(payload), replicas: 2, now: t0)
-        var proposal: (RequestID, RowID)?
-        for case .send(let out) in client.pollActions() {
-            if case .putProposal(let p) = out.message { proposal = (out.id, p.negotiatingGroup) }
-        }
-        let (id, row) = try #require(proposal)
-        let window = RendezvousWindow(start: t0 + .seconds(1), duration: .milliseconds(10), rate: 1_000_000_000)
-        func answer(_ server: NodeID, at now: Instant) {
-            let accept = PutAccept(proposal: id, negotiatingGroup: row, answer: .proposedRendezvous(window))
-            client.handle(
+        /// `server` offers `window` for `proposal`.
+        mutating func answer(_ proposal: (RequestID, RowID), from server: NodeID, window: RendezvousWindow, at now: Instant) {
+            let accept = PutAccept(proposal: proposal.0, negotiatingGroup: proposal.1, answer: .proposedRendezvous(window))
+            core.handle(
                 Inbound(kind: .response, id: RequestID(source: server, sequence: 1), generation: table.generation,
                         message: .putAccept(accept)),
                 now: now)
         }
-        answer(servers[0], at: t0 + .milliseconds(5))
-        answer(servers[1], at: t0 + .milliseconds(5))
-        client.handleTimeout(now: t0 + c.initialCollectTimeout)  // decides with two of three
-        #expect(client.roundTrips.smoothed == .milliseconds(5))
-        answer(servers[2], at: t0 + .milliseconds(400))  // after the decision
-        let smoothed = try #require(client.roundTrips.smoothed)
+    }
+
+    @Test("a fresh client waits the initial time for answers; after a full round, the measured time")
+    func clientLearnsFromFirstRound() throws {
+        var client = try OneRowClient()
+        let first = try client.propose(1, at: t0)
+        #expect(client.core.nextDeadline == t0 + client.configuration.initialCollectTimeout)
+
+        // Every member answers within 5 ms: the round ends at the last answer.
+        let window = RendezvousWindow(start: t0 + .milliseconds(50), duration: .milliseconds(10), rate: 1_000_000_000)
+        for server in client.servers { client.answer(first, from: server, window: window, at: t0 + .milliseconds(5)) }
+        #expect(client.core.roundTrips.smoothed == .milliseconds(5))
+        _ = client.core.pollActions()
+
+        // The next proposal waits the floor (5 ms + 4 x 2.5 ms is below it), not the initial wait.
+        // (The first put's own deadline, its window's end plus the ACK grace, is later.)
+        let later = t0 + .milliseconds(10)
+        _ = try client.propose(2, at: later)
+        #expect(client.core.nextDeadline == later + client.configuration.collectTimeout)
+    }
+
+    @Test("an answer that comes after the client decided still lengthens the next waits")
+    func clientLearnsFromLateAnswer() throws {
+        var client = try OneRowClient()
+        let c = client.configuration
+        let proposal = try client.propose(7, at: t0)
+        let window = RendezvousWindow(start: t0 + .seconds(1), duration: .milliseconds(10), rate: 1_000_000_000)
+        client.answer(proposal, from: client.servers[0], window: window, at: t0 + .milliseconds(5))
+        client.answer(proposal, from: client.servers[1], window: window, at: t0 + .milliseconds(5))
+        client.core.handleTimeout(now: t0 + c.initialCollectTimeout)  // decides with two of three
+        #expect(client.core.roundTrips.smoothed == .milliseconds(5))
+        client.answer(proposal, from: client.servers[2], window: window, at: t0 + .milliseconds(400))  // after the decision
+        let smoothed = try #require(client.core.roundTrips.smoothed)
         #expect(smoothed > .milliseconds(50))
-        #expect(client.roundTrips.timeout(floor: c.collectTimeout, ceiling: .seconds(2), initial: c.initialCollectTimeout)
+        #expect(client.core.roundTrips.timeout(floor: c.collectTimeout, ceiling: .seconds(2), initial: c.initialCollectTimeout)
             > .milliseconds(400))
     }
 }
