@@ -4,6 +4,11 @@ import ReplicastWire
 public struct ClientConfiguration: Sendable {
     /// This client's id (at or above `NodeID.firstClient`).
     public var id: NodeID
+    /// The sequence number of this incarnation's first message (0 counts as 1). Peers remember
+    /// request ids for a while (response caches, reassembly of unfinished messages), so a
+    /// restarted participant must not begin where its previous incarnation did: the runtime
+    /// starts each one at a random point.
+    public var firstSequence: UInt32 = 1
     /// Replicas per chunk.
     public var replicas: Int = 3
     /// Default consensus mode for puts and gets.

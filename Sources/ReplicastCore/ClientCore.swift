@@ -36,6 +36,7 @@ public struct ClientCore: Sendable {
             allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.requestCost,
             burst: configuration.requestBurst)
         self.ingress = IngressCalendar(reservedRate: configuration.allocation.reservedInbound)
+        self.nextSequence = max(configuration.firstSequence, 1)
     }
 
     /// Transactions in progress.

@@ -3,6 +3,11 @@ import ReplicastWire
 /// A storage server's allocations and timing.
 public struct ServerConfiguration: Sendable {
     public var id: NodeID
+    /// The sequence number of this incarnation's first message (0 counts as 1). Peers remember
+    /// request ids for a while (response caches, reassembly of unfinished messages), so a
+    /// restarted participant must not begin where its previous incarnation did: the runtime
+    /// starts each one at a random point.
+    public var firstSequence: UInt32 = 1
     /// The four bandwidth allocations of the server's link.
     public var allocation: BandwidthAllocation = .standard
     /// Reserved inbound rate: reservations granted never sum above it. Bytes per second.

@@ -40,6 +40,7 @@ public struct ServerCore: Sendable {
         self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate - min(standing, configuration.reservedInboundRate))
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
+        self.nextSequence = max(configuration.firstSequence, 1)
     }
 
     var me: NodeID { configuration.id }

@@ -47,6 +47,7 @@ public final class ReplicastClient {
         var configuration = ClientConfiguration(id: id)
         configuration.replicas = cluster.replicas
         configuration.seed = UInt64(id.rawValue)
+        configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
         self.core = ClientCore(configuration: configuration, table: table)
         self.channel = MessageChannel(selfID: id, transport: transport, table: table, logger: log)

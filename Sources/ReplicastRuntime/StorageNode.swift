@@ -53,6 +53,7 @@ public final class StorageNode: @unchecked Sendable {
         }
         var configuration = ServerConfiguration(id: id)
         configuration.volunteer = entry.volunteer
+        configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
         self.reassemblyTimeout = .seconds(1)
         self.core = ServerCore(

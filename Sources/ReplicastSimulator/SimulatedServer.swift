@@ -45,7 +45,11 @@ final class SimulatedServer {
     }
 
     /// Restarts the server with a fresh core built from its store.
+    /// Each incarnation numbers its messages from its own point (2^24 apart), as the runtime's
+    /// random start does, so no peer mistakes them for the previous incarnation's.
     func restart(table: AllocationTable) {
+        var configuration = configuration
+        configuration.firstSequence = UInt32(truncatingIfNeeded: attachment.incarnation) << 24 | 1
         core = ServerCore(configuration: configuration, table: table, catalog: store.catalog(), freeBytes: store.freeBytes)
         attachment.isUp = true
     }
