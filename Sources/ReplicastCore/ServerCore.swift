@@ -45,6 +45,12 @@ public struct ServerCore: Sendable {
 
     var me: NodeID { configuration.id }
 
+    /// Puts and gets this server still keeps state for (decided or not).
+    public var openTransactions: Int { puts.count + gets.count }
+
+    /// Rendezvous Groups this server has joined and not yet left.
+    public var joinedRendezvousGroups: Int { groupRefs.count }
+
     /// The actions produced since the last call, in order.
     public mutating func pollActions() -> [Action] {
         defer { actions.removeAll(keepingCapacity: true) }

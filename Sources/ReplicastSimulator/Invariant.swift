@@ -15,6 +15,10 @@ public enum Invariant: String, Sendable, CaseIterable, CustomStringConvertible {
     case reservedIngressWithinAllocation = "reserved ingress within allocation"
     /// Every message the core asks to send can be encoded.
     case messagesEncodable = "messages encodable"
+    /// Once the run is over and every pending timer has fired, no server keeps a
+    /// transaction, a booking or a Rendezvous Group membership: work a vanished client (or a
+    /// lost message) abandoned is released.
+    case serversRelease = "servers release abandoned work"
     /// Every transaction finishes, and the run ends before its time limit.
     case transactionsFinish = "transactions finish"
 

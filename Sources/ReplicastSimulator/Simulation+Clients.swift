@@ -175,11 +175,45 @@ extension Simulation {
             crashPoints.removeFirst()
             crashServer()
         }
+        while let point = clientCrashPoints.first, point <= finishedTransactions, phase == .workload {
+            clientCrashPoints.removeFirst()
+            schedule(.clientCrash, at: now)
+        }
         while let point = partitionPoints.first, point <= finishedTransactions, phase == .workload {
             partitionPoints.removeFirst()
             partition()
         }
         if phase == .workload && clients.allSatisfy(\.isDone) { beginRecovery() }
+    }
+
+    /// Crashes a random workload client with transactions in flight: they are abandoned, it
+    /// leaves its groups, and a new incarnation (same id, its own range of sequence numbers)
+    /// takes over the rest of its work.
+    func crashClient() {
+        guard phase == .workload else { return }
+        let busy = clients.dropLast().filter { !$0.inFlight.isEmpty }
+        guard !busy.isEmpty else { return }
+        let c = busy[faultRandom.integer(in: 0...(busy.count - 1))]
+        for operation in c.inFlight.values {
+            switch operation {
+            case .put: report.puts.abandoned += 1
+            case .get: report.gets.abandoned += 1
+            }
+        }
+        let abandoned = c.inFlight.count
+        c.inFlight = [:]
+        c.attachment.crash(at: now)
+        c.attachment.isUp = true
+        leaveAll(c.id)
+        var configuration = c.core.configuration
+        configuration.firstSequence = UInt32(truncatingIfNeeded: c.attachment.incarnation) << 24 | 1
+        c.core = ClientCore(configuration: configuration, table: table)
+        report.clientCrashes += 1
+        trace?("\(now) client \(c.id) crashed with \(abandoned) transactions in flight")
+        finishedTransactions += abandoned
+        launch(c)
+        arm(c.id, deadline: c.core.nextDeadline)
+        if clients.allSatisfy(\.isDone) { beginRecovery() }
     }
 
     /// The workload is over: faults stop, partitions heal, crashed servers restart; the

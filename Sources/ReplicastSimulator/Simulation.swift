@@ -4,12 +4,14 @@ import ReplicastWire
 /// A deterministic simulation of a Replicast cluster: the real protocol cores (`ServerCore`,
 /// `ClientCore`) over a virtual clock and a modelled network (per-link bandwidth, finite
 /// switch buffers that drop on overflow, loss, duplication, reordering, partitions), with
-/// server crashes and restarts that keep the stores.
+/// server crashes and restarts that keep the stores, and client crashes that abandon
+/// transactions mid-flight.
 ///
 /// A run has three phases: the workload (clients put and get chunks while the faults
 /// strike), recovery (faults stop, crashed servers restart, the cluster settles), and
-/// verification (every acknowledged chunk is read back). Invariants are checked throughout;
-/// the report lists any violation. Every random choice comes from the configuration's seed,
+/// verification (every acknowledged chunk is read back). Invariants are checked throughout,
+/// and once every pending timer has fired, that the servers released all they held; the
+/// report lists any violation. Every random choice comes from the configuration's seed,
 /// so a seed reproduces its run exactly.
 ///
 /// ```swift
@@ -43,6 +45,7 @@ public final class Simulation {
     var finishedTransactions = 0
     /// Crash and partition points, as counts of finished transactions.
     var crashPoints: [Int] = []
+    var clientCrashPoints: [Int] = []
     var partitionPoints: [Int] = []
     var workloadStart: Instant
     /// Acknowledged chunks the verifier has still to read.
@@ -114,6 +117,9 @@ public final class Simulation {
         }
         let t = configuration.transactions
         crashPoints = (0..<configuration.faults.crashes).map { (($0 + 1) * t) / (configuration.faults.crashes + 1) }
+        clientCrashPoints = (0..<configuration.faults.clientCrashes).map {
+            (($0 + 1) * t) / (configuration.faults.clientCrashes + 1)
+        }
         partitionPoints = (0..<configuration.faults.partitions).map { (($0 + 1) * t) / (configuration.faults.partitions + 1) }
     }
 
@@ -137,7 +143,25 @@ public final class Simulation {
             let stuck = clients.reduce(0) { $0 + $1.inFlight.count }
             ledger.fail(.transactionsFinish, at: now, "nothing left to happen with \(stuck) transactions in flight (phase \(phase))")
         }
+        if phase == .finished { settleAndCheckRelease(limit: now + configuration.timeLimit) }
         return finalReport()
+    }
+
+    /// Lets every pending event happen (no new work starts), then checks that no server
+    /// still holds anything for a transaction.
+    private func settleAndCheckRelease(limit: Instant) {
+        while let (time, event) = events.pop(), time <= limit {
+            now = time
+            handle(event)
+        }
+        for s in servers {
+            guard let core = s.core else { continue }
+            if core.openTransactions > 0 || core.joinedRendezvousGroups > 0 || core.calendar.load(at: now) > 0 {
+                ledger.fail(.serversRelease, at: now,
+                    "server \(s.id) still holds \(core.openTransactions) transactions, \(core.joinedRendezvousGroups) "
+                    + "rendezvous groups and \(core.calendar.load(at: now)) B/s of bookings after every timer fired")
+            }
+        }
     }
 
     func schedule(_ event: SimulationEvent, at time: Instant) {
@@ -157,6 +181,7 @@ public final class Simulation {
         case .arrival(let node): transactionArrives(client(node))
         case .restart(let node, let incarnation): restart(server(node), incarnation: incarnation)
         case .heal(let node): heal(node)
+        case .clientCrash: crashClient()
         case .verify: beginVerification()
         }
     }

@@ -121,6 +121,10 @@ public struct FaultConfiguration: Sendable {
     /// Server crashes, spread evenly over the workload; a crashed server loses everything
     /// but its store.
     public var crashes: Int = 0
+    /// Client crashes, spread evenly over the workload: a crashed client abandons every
+    /// transaction in flight (none counts as acknowledged) and leaves its groups; a new
+    /// incarnation with the same id takes over the rest of its work at once.
+    public var clientCrashes: Int = 0
     /// How long a crashed server stays down.
     public var downtime: ClosedRange<Duration> = .milliseconds(50)...(.milliseconds(800))
     /// Network partitions (one server cut off from every other node), spread over the workload.

@@ -21,6 +21,8 @@ enum SimulationEvent {
     case clientStart(NodeID)
     /// Open loop: a client's next transaction arrives.
     case arrival(NodeID)
+    /// A client crashes (after the event that brought its crash point has been handled).
+    case clientCrash
     /// A crashed server comes back.
     case restart(NodeID, incarnation: Int)
     /// A partitioned server is reachable again.

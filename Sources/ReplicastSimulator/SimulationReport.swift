@@ -13,6 +13,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         public var failed: [String: Int] = [:]
         /// Put Proposals sent beyond the first of each put.
         public var retransmittedProposals = 0
+        /// In flight at a client that crashed.
+        public var abandoned = 0
         /// Chunk bytes of acknowledged puts that needed a transfer.
         public var acknowledgedBytes: UInt64 = 0
         /// Latency of acknowledged puts (start to acknowledgement): median and 99th percentile.
@@ -28,6 +30,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         public var failed: [String: Int] = [:]
         /// Get Requests sent beyond the first of each get.
         public var retransmittedRequests = 0
+        /// In flight at a client that crashed.
+        public var abandoned = 0
     }
 
     /// What happened on the network.
@@ -76,6 +80,7 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     /// Counters of every server, summed.
     public var serverStats = ServerStats()
     public var crashes = 0
+    public var clientCrashes = 0
     public var partitions = 0
     /// Acknowledged chunks read back by the final verification.
     public var verified = 0
@@ -102,12 +107,13 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         var lines = [
             "seed \(seed): \(servers) servers, \(clients) clients, \(transactions) transactions, "
                 + "loss \(faults.loss), duplicate \(faults.duplicate), reorder \(faults.reorder), "
-                + "crashes \(faults.crashes), partitions \(faults.partitions), reservations \(reservations ? "on" : "off")",
+                + "crashes \(faults.crashes), client crashes \(faults.clientCrashes), partitions \(faults.partitions), "
+                + "reservations \(reservations ? "on" : "off")",
             "virtual time    \(fixed(seconds, 3)) s of workload",
             "puts            \(puts.started) started, \(puts.acknowledged) acknowledged (\(puts.deduplicated) deduplicated), "
-                + "\(failedPuts) failed\(reasons(puts.failed))",
+                + "\(failedPuts) failed\(reasons(puts.failed)), \(puts.abandoned) abandoned by crashed clients",
             "gets            \(gets.started) started, \(gets.succeeded) returned the chunk (\(gets.immediate) immediate), "
-                + "\(failedGets) failed\(reasons(gets.failed))",
+                + "\(failedGets) failed\(reasons(gets.failed)), \(gets.abandoned) abandoned by crashed clients",
             "put latency     median \(fixed(Double(puts.medianLatency.nanoseconds) / 1e6, 3)) ms, "
                 + "p99 \(fixed(Double(puts.p99Latency.nanoseconds) / 1e6, 3)) ms",
             "retries         \(puts.retransmittedProposals) proposals, \(gets.retransmittedRequests) get requests retransmitted",
@@ -117,7 +123,7 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
                 + "\(network.lossDrops) loss, \(network.egressDrops) egress, \(network.partitionDrops) partition, "
                 + "\(network.crashDrops) crash",
             "faults          \(network.duplicated) duplicated, \(network.reordered) reordered, \(crashes) crashes, "
-                + "\(partitions) partitions",
+                + "\(clientCrashes) client crashes, \(partitions) partitions",
             "reassembly      \(network.duplicatesDiscarded) duplicate fragments discarded, "
                 + "\(network.incompleteMessages) incomplete messages, peak port backlog \(network.peakPortBacklog) bytes",
             "servers         \(serverStats.proposals) proposals, \(serverStats.acceptsOffered) rendezvous offered, "

@@ -33,6 +33,9 @@ struct SimulateCommand: ParsableCommand {
     var reorder: Double = 0
     @Option(help: "Server crashes during the workload (each restarts with its store).")
     var crashes: Int = 0
+
+    @Option(help: "Client crashes during the workload (each abandons its transactions in flight).")
+    var clientCrashes: Int = 0
     @Option(help: "Network partitions during the workload (one server cut off for a while).")
     var partitions: Int = 0
     @Option(help: "Rows of the allocation table (Negotiating Groups).")
@@ -92,6 +95,7 @@ struct SimulateCommand: ParsableCommand {
         c.faults.duplicate = duplicate
         c.faults.reorder = reorder
         c.faults.crashes = crashes
+        c.faults.clientCrashes = clientCrashes
         c.faults.partitions = partitions
         c.reservations = !noReservations
         c.indefiniteReservations = indefiniteReservations

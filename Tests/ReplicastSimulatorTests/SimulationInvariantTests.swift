@@ -15,6 +15,7 @@ import Testing
         c.faults.duplicate = 0.02
         c.faults.reorder = 0.02
         c.faults.crashes = 2
+        c.faults.clientCrashes = 1
         c.faults.partitions = 1
         return c
     }
@@ -28,9 +29,33 @@ import Testing
         #expect(report.network.duplicated > 0)
         #expect(report.network.reordered > 0)
         #expect(report.crashes == 2)
+        #expect(report.clientCrashes == 1)
         #expect(report.puts.started + report.gets.started == 250)
         #expect(report.puts.acknowledged * 10 >= report.puts.started * 8, "seed \(seed):\n\(report)")
         #expect(report.verified > 0)
+    }
+
+    @Test("clients that crash mid-transaction leave nothing behind at the servers", arguments: [UInt64(3), 5, 8])
+    func clientCrashes(seed: UInt64) throws {
+        var c = SimulationConfiguration(seed: seed)
+        c.transactions = 300
+        c.faults.loss = 0.01
+        c.faults.clientCrashes = 5
+        let report = try Simulation(configuration: c).run()
+        #expect(report.passed, "seed \(seed):\n\(report)")
+        #expect(report.clientCrashes == 5)
+        #expect(report.puts.abandoned + report.gets.abandoned >= 5, "seed \(seed):\n\(report)")
+    }
+
+    @Test("a server that keeps abandoned work past the end of the run breaks the release invariant")
+    func releaseIsChecked() throws {
+        var c = SimulationConfiguration(seed: 3)
+        c.transactions = 100
+        c.faults.clientCrashes = 3
+        c.timeLimit = .seconds(120)
+        c.serverTuning = { $0.grace = .seconds(3600) }  // holds an abandoned put for an hour
+        let report = try Simulation(configuration: c).run()
+        #expect(report.violations.contains { $0.invariant == .serversRelease }, "\(report)")
     }
 
     @Test("a fault-free run finishes every transaction and reads every chunk back")
