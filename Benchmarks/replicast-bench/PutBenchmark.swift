@@ -27,6 +27,8 @@ struct PutBenchmark: ParsableCommand {
         var datagramsSent: UInt64
         /// Proposals beyond the first, over all chunks (NAKs, timeouts, Not Now).
         var retries: Int
+        /// Why: the servers' counters.
+        var serverSummary: String
     }
 
     func run() throws {
@@ -41,7 +43,7 @@ struct PutBenchmark: ParsableCommand {
             for fanout in [TransferFanout.multicast, .unicastCopies] {
                 let result = try measure(fanout: fanout, seed: UInt64(r * 2 + (fanout == .multicast ? 0 : 1)))
                 results[fanout]!.append(result)
-                print("  run \(r + 1) \(name(fanout)): \(fixed(mbps(result), 1)) MB/s stored-object, \(fixed(perStored(result), 3)) wire bytes per byte stored, \(result.retries) retries")
+                print("  run \(r + 1) \(name(fanout)): \(fixed(mbps(result), 1)) MB/s stored-object, \(fixed(perStored(result), 3)) wire bytes per byte stored, \(result.retries) retries (servers: \(result.serverSummary))")
             }
         }
         let m = median(results[.multicast]!), u = median(results[.unicastCopies]!)
@@ -90,11 +92,14 @@ struct PutBenchmark: ParsableCommand {
         for o in outcomes {
             let receipt = try o.get()
             retries += receipt.attempts - 1
-            guard receipt.storedOn.count >= replicas else { throw ValidationError("a chunk got only \(receipt.storedOn.count) replicas") }
+            // A server that stored the chunk in an earlier attempt answers Content Already Stored.
+            let holders = Set(receipt.storedOn + receipt.alreadyStored).count
+            guard holders >= replicas else { throw ValidationError("a chunk got only \(holders) replicas") }
         }
         let after = client.transportCounters
         return Run(
             seconds: Double(elapsed.nanoseconds) / 1e9, bytesSent: after.bytesSent - before.bytesSent,
-            datagramsSent: after.datagramsSent - before.datagramsSent, retries: retries)
+            datagramsSent: after.datagramsSent - before.datagramsSent, retries: retries,
+            serverSummary: ServerStats.retrySummary(of: servers.map(\.stats)))
     }
 }

@@ -403,23 +403,14 @@ struct VerbsBenchmark: ParsableCommand {
             let receipt = try o.get()
             retries += receipt.attempts - 1
             guard receipt.storedOn.count + receipt.alreadyStored.count >= replicas else {
-                throw ValidationError("a chunk got only \(receipt.storedOn.count) replicas")
+                throw ValidationError("a chunk got only \(receipt.storedOn.count + receipt.alreadyStored.count) replicas")
             }
-        }
-        var totals = ServerStats()
-        for stats in servers.map(\.stats) {
-            totals.naks += stats.naks
-            totals.incompleteTransfers += stats.incompleteTransfers
-            totals.notNow += stats.notNow
-            totals.declinedWindows += stats.declinedWindows
-            totals.expiredReservations += stats.expiredReservations
         }
         let bytes = Double(putChunks * chunkSize)
         let sent = after.bytesSent - before.bytesSent
         let stored = bytes * Double(replicas)
         print("  \(putChunks) chunks stored with \(replicas) replicas each in \(fixed(seconds, 3)) s, \(retries) retries; "
-            + "servers: \(totals.incompleteTransfers) incomplete transfers, \(totals.naks) NAKs, \(totals.notNow) Not Now, "
-            + "\(totals.declinedWindows) declined windows, \(totals.expiredReservations) expired reservations")
+            + "servers: \(ServerStats.retrySummary(of: servers.map(\.stats)))")
         print("  client sent \(after.datagramsSent - before.datagramsSent) datagrams, \(sent) bytes "
             + "(\(after.multicastBytesSent - before.multicastBytesSent) by multicast) for \(Int(stored)) bytes stored: "
             + "\(fixed(Double(sent) / stored, 3)) wire bytes per byte stored")

@@ -5,13 +5,13 @@ import ReplicastWire
 ///
 /// A round yields its duration once every member has answered, also when that happens after
 /// the round was decided: a wait that was too short must learn from the answers it missed, or
-/// a slow network (or a fresh cluster on a slow host) would miss them every time. At the
-/// deadline, a round with answers missing yields the time of the last answer that came.
+/// a slow network (or a fresh cluster on a slow host) would miss them every time. A round
+/// with answers missing yields nothing: the time to its last answer is shorter than a full
+/// round, and learning from it would shorten the waits until slow members are always missed.
 struct AnswerRound: Sendable {
     /// When the round began (the proposal or request was sent or received); nil before that.
     var startedAt: Instant?
     private var answered: Set<NodeID> = []
-    private var lastAnswerAt: Instant?
     private var complete = false
 
     init(startedAt: Instant? = nil) {
@@ -22,15 +22,9 @@ struct AnswerRound: Sendable {
     /// `members` has answered, nil otherwise.
     mutating func record(_ member: NodeID, of members: [NodeID], now: Instant) -> Duration? {
         answered.insert(member)
-        lastAnswerAt = now
         guard !complete, let startedAt, members.allSatisfy(answered.contains) else { return nil }
         complete = true
         return now - startedAt
     }
 
-    /// At the deadline: the time to the last answer, if some but not all members answered.
-    func partialDuration() -> Duration? {
-        guard !complete, let startedAt, let lastAnswerAt, lastAnswerAt > startedAt else { return nil }
-        return lastAnswerAt - startedAt
-    }
 }

@@ -218,7 +218,6 @@ extension ClientCore {
             if t.isProbe {
                 chooseResponder(seq, now: now)
             } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
-                if let partial = t.round.partialDuration() { roundTrips.add(partial) }
                 chooseResponder(seq, now: now)
             } else {
                 if t.responses.isEmpty && t.notFound.isEmpty { pacer.unanswered() }

@@ -263,7 +263,6 @@ extension ClientCore {
         switch t.phase {
         case .negotiating:
             if t.consensus == .client && !t.answers.isEmpty {
-                if let partial = t.round.partialDuration() { roundTrips.add(partial) }
                 decide(seq, now: now)
             } else {
                 pacer.unanswered()

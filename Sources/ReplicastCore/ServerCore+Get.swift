@@ -251,7 +251,6 @@ extension ServerCore {
             let later = now + configuration.grace
             gets[key]?.deadline = later
         } else if g.consensus == .cluster && !g.decided && g.request != nil {
-            if let partial = g.round.partialDuration() { answerRounds.add(partial) }
             decideGet(key, now: now)
             if gets[key] != nil {
                 let later = now + configuration.grace

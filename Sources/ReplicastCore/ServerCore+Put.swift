@@ -320,7 +320,6 @@ extension ServerCore {
             let later = now + configuration.grace
             puts[key]?.deadline = later
         } else if p.proposal != nil && p.consensus == .cluster && !p.decided {
-            if let partial = p.round.partialDuration() { answerRounds.add(partial) }
             decideCluster(key, now: now)
         } else if p.isLeader {
             leaderCheck(key, force: true)
