@@ -204,15 +204,15 @@ write_bench_results() {
   `ibv_post_send` system call: build and copy the packet, compute its ICRC, send it through
   IP, loop it back, check the ICRC, and copy it into a receive buffer of *every* member QP.
   A datagram to 3 members costs the sender's system call four 4 KiB copies where perftest's
-  costs two, and that serial work bounds the 3-member rate: in the run below the sender
-  thread spent about 85% of each 3-member run in system time while the VM had 12 to 19%
-  idle (31 to 38% with 1 member).
+  costs two, and that serial work bounds the 3-member rate: in the bench runs of 2026-11-21
+  the sender thread spent 81 to 85% of each 3-member run in system time while the VM had
+  12 to 25% idle (31 to 41% with 1 member).
 - **The members' own cost** is what the transport controls: poll, header check, reassembly
   copy, and the sleep and wake-up. Without moderation a member slept and was woken for about
   every second datagram (an arm, a poll(2) and an event read each time: 1.2 to 1.5 s of CPU
   per member for 64 MiB in the runs of 2026-11-21). With software completion moderation
   (`completionModeration`, 200 us: while traffic flows, `receive` sleeps once per batch
-  instead) a member took 2.5 to 3.4 datagrams per call and 0.8 to 1.3 s of CPU below.
+  instead) a member took 2.5 to 3.6 datagrams per call and 0.55 to 1.3 s of CPU in those runs.
 - **Transfers to 1 member** compare like with like (one receiver): the transport's send path
   (heads in the registered send slab, each chunk's bytes as a second scatter/gather entry
   straight from its registered buffer, chains of up to 64 work requests, one signalled in 16)
@@ -222,7 +222,7 @@ write_bench_results() {
   the packet, clear the new buffer (the kernel zeroes allocations), ICRC, ICRC check, copy to
   the one receiver: 5. To 3 members: the same 4, plus a copy per member: 7, plus the IP
   stack and its loopback. 5/7 = 0.71 is where the measured ratio sits when the host is
-  quiet (0.64 to 0.89 per round); it is higher when the host is loaded, because perftest's
+  quiet (0.64 to 0.89 per round on 2026-11-21); it is higher when the host is loaded, because perftest's
   two busy-polling threads lose more to the load than the transport's sleeping members do.
   The transport cannot remove those passes: they are rxe doing every member's receive in
   the sender's system call. On hardware the switch replicates and each member has its own
