@@ -13,7 +13,7 @@ public struct MemoryRegion: ~Copyable {
         guard let base = bytes.baseAddress, bytes.count > 0 else {
             throw VerbsError("ibv_reg_mr", .invalidArgument)
         }
-        guard let mr = cvs_reg_mr(pd.raw, base, bytes.count, Int32(IBV_ACCESS_LOCAL_WRITE.rawValue)) else {
+        guard let mr = cvs_reg_mr(pd.raw, base, bytes.count, Int32(ibv_access_flags.localWrite.rawValue)) else {
             throw .last("ibv_reg_mr")
         }
         raw = mr

@@ -140,7 +140,7 @@ extension VerbsTransport {
                 guard length >= 0 else { counters.truncatedReceives += 1; continue }
                 let slotBase = UnsafeRawPointer(receiveBase + Int(slot) * receiveSlotSize)
                 let source = Endpoint(
-                    address: Self.sourceGID(grh: slotBase, hasGRH: wc.wc_flags & IBV_WC_GRH.rawValue != 0).words,
+                    address: Self.sourceGID(grh: slotBase, hasGRH: ibv_wc_flags(rawValue: wc.wc_flags).contains(.grh)).words,
                     selector: wc.src_qp)
                 handler(ReceivedDatagram(
                     bytes: UnsafeRawBufferPointer(start: slotBase + Self.grhSize, count: length), source: source))

@@ -75,9 +75,9 @@ extension VerbsTransport {
             wr.pointee.next = n + 1 < range.count ? wr + 1 : nil
             wr.pointee.sg_list = sge
             wr.pointee.opcode = IBV_WR_SEND
-            var flags: UInt32 = 0
+            var flags: ibv_send_flags = []
             if sequence % interval == interval - 1 || n + 1 == range.count {
-                flags |= IBV_SEND_SIGNALED.rawValue
+                flags.insert(.signaled)
             }
 
             switch entry.destination {
@@ -100,7 +100,7 @@ extension VerbsTransport {
             let body = entry.body
             if total <= maxInlineData {
                 // Copied by the post itself: point at the batch's head and the body as they lie.
-                flags |= IBV_SEND_INLINE.rawValue
+                flags.insert(.inline)
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: head.baseAddress)), length: UInt32(head.count), lkey: 0)
                 sge[1] = ibv_sge(
                     addr: UInt64(UInt(bitPattern: body.buffer.map { $0.base + body.range.lowerBound })),
@@ -125,7 +125,7 @@ extension VerbsTransport {
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(total), lkey: sendLKey)
                 wr.pointee.num_sge = 1
             }
-            wr.pointee.send_flags = flags
+            wr.pointee.send_flags = flags.rawValue
         }
 
         var failed: UnsafeMutablePointer<ibv_send_wr>? = nil
