@@ -17,41 +17,6 @@ import Testing
         #expect(rtt.timeout(floor: .milliseconds(40), ceiling: .seconds(2), initial: .seconds(1)) == .milliseconds(40))
     }
 
-    /// A client of a one-row cluster of three servers, with helpers to propose and answer.
-    struct OneRowClient {
-        let servers = (1...3).map { NodeID(UInt32($0)) }
-        let table: AllocationTable
-        let configuration = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
-        var core: ClientCore
-
-        init() throws {
-            table = try AllocationTable(
-                servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
-                configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-            core = ClientCore(configuration: configuration, table: table)
-        }
-
-        /// Puts a 1000-byte chunk of `byte`s and returns its proposal's id and row.
-        mutating func propose(_ byte: UInt8, at now: Instant) throws -> (RequestID, RowID) {
-            let payload = Payload(copying: [UInt8](repeating: byte, count: 1000))
-            _ = core.put(payload, contentHash: ContentHash.of(payload), replicas: 2, now: now)
-            var proposal: (RequestID, RowID)?
-            for case .send(let out) in core.pollActions() {
-                if case .putProposal(let p) = out.message { proposal = (out.id, p.negotiatingGroup) }
-            }
-            return try #require(proposal)
-        }
-
-        /// `server` offers `window` for `proposal`.
-        mutating func answer(_ proposal: (RequestID, RowID), from server: NodeID, window: RendezvousWindow, at now: Instant) {
-            let accept = PutAccept(proposal: proposal.0, negotiatingGroup: proposal.1, answer: .proposedRendezvous(window))
-            core.handle(
-                Inbound(kind: .response, id: RequestID(source: server, sequence: 1), generation: table.generation,
-                        message: .putAccept(accept)),
-                now: now)
-        }
-    }
-
     @Test("a fresh client waits the initial time for answers; after a full round, the measured time")
     func clientLearnsFromFirstRound() throws {
         var client = try OneRowClient()
