@@ -18,6 +18,11 @@ struct NodeAttachment {
         reassembly = SimulatedReassembly(timeout: links.reassemblyTimeout)
     }
 
+    /// The sequence number the current incarnation's core starts from: each incarnation has a
+    /// range of its own (2^24 apart), as the runtime's random start gives a restarted node,
+    /// so no peer mistakes its messages for the previous incarnation's.
+    var firstSequence: UInt32 { UInt32(truncatingIfNeeded: incarnation) << 24 | 1 }
+
     /// Loses every volatile state (a crash): the next incarnation starts clean.
     mutating func crash(at now: Instant) {
         incarnation += 1

@@ -44,12 +44,11 @@ final class SimulatedServer {
         actedOn = []
     }
 
-    /// Restarts the server with a fresh core built from its store.
-    /// Each incarnation numbers its messages from its own point (2^24 apart), as the runtime's
-    /// random start does, so no peer mistakes them for the previous incarnation's.
+    /// Restarts the server with a fresh core built from its store, numbering its messages
+    /// from the new incarnation's own range.
     func restart(table: AllocationTable) {
         var configuration = configuration
-        configuration.firstSequence = UInt32(truncatingIfNeeded: attachment.incarnation) << 24 | 1
+        configuration.firstSequence = attachment.firstSequence
         core = ServerCore(configuration: configuration, table: table, catalog: store.catalog(), freeBytes: store.freeBytes)
         attachment.isUp = true
     }

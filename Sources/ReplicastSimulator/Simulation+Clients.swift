@@ -206,7 +206,7 @@ extension Simulation {
         c.attachment.isUp = true
         leaveAll(c.id)
         var configuration = c.core.configuration
-        configuration.firstSequence = UInt32(truncatingIfNeeded: c.attachment.incarnation) << 24 | 1
+        configuration.firstSequence = c.attachment.firstSequence
         c.core = ClientCore(configuration: configuration, table: table)
         report.clientCrashes += 1
         trace?("\(now) client \(c.id) crashed with \(abandoned) transactions in flight")

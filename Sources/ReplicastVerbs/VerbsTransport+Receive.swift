@@ -22,11 +22,18 @@ extension VerbsTransport {
     ) throws(TransportError) -> Int {
         try ensureOpen("receive")
         counters.receiveCalls += 1
+        let received = try pollOrWait(timeout: timeout, handler)
+        if received > 0 { trafficFlowing = true }
+        return received
+    }
+
+    /// `receive`'s work: what is waiting, or what comes within `timeout` after the moderation
+    /// sleep, the busy-poll and the sleep on the completion channel.
+    private func pollOrWait(
+        timeout: Duration?, _ handler: (ReceivedDatagram) -> Void
+    ) throws(TransportError) -> Int {
         var received = try pollReceives(handler)
-        if received > 0 {
-            trafficFlowing = true
-            return received
-        }
+        if received > 0 { return received }
         if timeout == .zero || consumeWake() { return 0 }
 
         // Software completion moderation (rxe has no `ibv_modify_cq`): one timed sleep per
@@ -36,10 +43,7 @@ extension VerbsTransport {
             trafficFlowing = false
             if try sleepUntilWoken(for: moderation) { return 0 }
             received = try pollReceives(handler)
-            if received > 0 {
-                trafficFlowing = true
-                return received
-            }
+            if received > 0 { return received }
         }
 
         let clock = ContinuousClock()
@@ -50,10 +54,7 @@ extension VerbsTransport {
             var spins = 0
             while true {
                 received = try pollReceives(handler)
-                if received > 0 {
-                    trafficFlowing = true
-                    return received
-                }
+                if received > 0 { return received }
                 spins += 1
                 if spins & 63 == 0, clock.now >= spinEnd { break }
                 cvs_cpu_relax()
@@ -67,7 +68,7 @@ extension VerbsTransport {
                 throw error.transportError
             }
             received = try pollReceives(handler)  // what arrived before the queue was armed
-            if received > 0 { break }
+            if received > 0 { return received }
             var waitMilliseconds: Int32 = -1
             if let deadline {
                 let left = clock.now.duration(to: deadline)
@@ -88,11 +89,9 @@ extension VerbsTransport {
             if fds.0.revents != 0 { completionChannel!.takeEvent() }
             if fds.1.revents != 0 { drainWakeDescriptor() }
             received = try pollReceives(handler)
-            if received > 0 { break }
+            if received > 0 { return received }
             if consumeWake() { return 0 }
         }
-        trafficFlowing = true
-        return received
     }
 
     /// Sleeps up to `duration` unless `wake()` is called; true if it was (and the wake-up is
