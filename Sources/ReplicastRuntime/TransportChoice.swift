@@ -8,12 +8,14 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
     /// The UDP fallback (default).
     case udp
     /// InfiniBand / RoCE UD queue pairs; `device` nil picks the first active device.
-    case verbs(device: String?, gidIndex: Int?)
+    /// `sendLanes` queue pairs, each posting from its own thread, share large sends
+    /// (`VerbsConfiguration.sendLanes`).
+    case verbs(device: String?, gidIndex: Int?, sendLanes: Int = 1)
 
     public var description: String {
         switch self {
         case .udp: return "udp"
-        case .verbs(let d, _): return "verbs(\(d ?? "auto"))"
+        case .verbs(let d, _, let lanes): return "verbs(\(d ?? "auto")\(lanes > 1 ? ", \(lanes) send lanes" : ""))"
         }
     }
 
@@ -28,9 +30,10 @@ public enum TransportChoice: Sendable, Equatable, CustomStringConvertible {
             c.multicastTTL = cluster.multicastTTL
             c.maxDatagramSize = cluster.maxDatagramSize
             return try UDPTransport(c)
-        case .verbs(let device, let gidIndex):
+        case .verbs(let device, let gidIndex, let sendLanes):
             var c = VerbsConfiguration(deviceName: device)
             c.gidIndex = gidIndex.map { Int32($0) }
+            c.sendLanes = sendLanes
             return try VerbsTransport(configuration: c)
         }
     }

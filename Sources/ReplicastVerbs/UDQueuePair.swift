@@ -12,10 +12,12 @@ public struct UDQueuePair: ~Copyable {
     public let capabilities: ibv_qp_cap
 
     /// Creates the queue pair of `id`. Sends take up to two scatter/gather entries (head
-    /// and body); receives one. `maxInlineData` is lowered to 0 if the device refuses it.
+    /// and body); receives one, from its own queue of `receiveDepth` or from `sharedReceives`.
+    /// `maxInlineData` is lowered to 0 if the device refuses it.
     public init(
         id: borrowing CMId, pd: borrowing ProtectionDomain,
         sendQueue: borrowing CompletionQueue, receiveQueue: borrowing CompletionQueue,
+        sharedReceives: UnsafeMutablePointer<ibv_srq>?,
         sendDepth: Int, receiveDepth: Int, maxInlineData: Int
     ) throws(VerbsError) {
         var attr = ibv_qp_init_attr()
@@ -24,7 +26,8 @@ public struct UDQueuePair: ~Copyable {
         attr.recv_cq = receiveQueue.raw
         attr.sq_sig_all = 0
         attr.cap.max_send_wr = UInt32(sendDepth)
-        attr.cap.max_recv_wr = UInt32(receiveDepth)
+        attr.srq = sharedReceives
+        attr.cap.max_recv_wr = sharedReceives == nil ? UInt32(receiveDepth) : 0
         attr.cap.max_send_sge = 2
         attr.cap.max_recv_sge = 1
         attr.cap.max_inline_data = UInt32(maxInlineData)
@@ -43,22 +46,5 @@ public struct UDQueuePair: ~Copyable {
 
     /// The queue pair number peers address.
     public var number: UInt32 { raw.pointee.qp_num }
-
-    /// Posts a chain of send work requests; on failure, `failed` is the first not posted.
-    @inline(__always)
-    public func post(
-        sends first: UnsafeMutablePointer<ibv_send_wr>,
-        failed: inout UnsafeMutablePointer<ibv_send_wr>?
-    ) -> Int32 {
-        ibv_post_send(raw, first, &failed)
-    }
-
-    /// Posts a chain of receive work requests.
-    @inline(__always)
-    public func post(receives first: UnsafeMutablePointer<ibv_recv_wr>) throws(VerbsError) {
-        var failed: UnsafeMutablePointer<ibv_recv_wr>? = nil
-        let rc = ibv_post_recv(raw, first, &failed)
-        guard rc == 0 else { throw .returned("ibv_post_recv", rc) }
-    }
 }
 #endif

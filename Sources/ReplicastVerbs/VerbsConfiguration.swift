@@ -18,6 +18,14 @@ public struct VerbsConfiguration: Sendable {
     public var sendDepth: Int = 256
     /// Every `signalInterval`-th send (and the last of each `send` call) asks for a completion.
     public var signalInterval: Int = 16
+    /// Queue pairs a large `send` is spread over, each posting from its own thread (the
+    /// transport's, and `sendLanes - 1` lane threads). Soft-RoCE does a send's protocol work,
+    /// including every local member's receive, in the posting thread's system call, so one
+    /// thread bounds a transfer by one core; lanes spread it over several. On hardware the
+    /// NIC does that work, and 1 (no lane thread) suffices.
+    public var sendLanes: Int = 1
+    /// Cores the lane threads are pinned to, in order (fewer than the lanes: the rest float).
+    public var sendLaneCores: [Int] = []
     /// Datagrams up to this size are posted inline when the device allows it.
     public var maxInlineData: Int = 128
     /// Completions taken per `ibv_poll_cq` call; received slots are reposted per such batch.

@@ -152,7 +152,8 @@ extension VerbsTransport {
         }
     }
 
-    /// Posts the pending receive slots as one chain of work requests.
+    /// Posts the pending receive slots as one chain of work requests, to the shared receive
+    /// queue when there is one.
     func repostReceives() throws(TransportError) {
         let count = pendingReposts.count
         guard count > 0 else { return }
@@ -166,8 +167,13 @@ extension VerbsTransport {
         }
         pendingReposts.removeAll(keepingCapacity: true)
         var failed: UnsafeMutablePointer<ibv_recv_wr>? = nil
-        let rc = ibv_post_recv(qp, receiveRequests, &failed)
-        guard rc == 0 else { throw VerbsError.returned("ibv_post_recv", rc).transportError }
+        if let srq {
+            let rc = ibv_post_srq_recv(srq, receiveRequests, &failed)
+            guard rc == 0 else { throw VerbsError.returned("ibv_post_srq_recv", rc).transportError }
+        } else {
+            let rc = ibv_post_recv(qp, receiveRequests, &failed)
+            guard rc == 0 else { throw VerbsError.returned("ibv_post_recv", rc).transportError }
+        }
     }
 
     /// The sender's GID from the 40 bytes before a UD datagram: a GRH (IPv6, RoCE v2 over

@@ -28,9 +28,12 @@ extension VerbsTransport {
         return buffer
     }
 
-    /// Posts the batch's datagrams in order, in chains of up to 64 work requests, then
-    /// empties it. Throws, posting nothing, if a datagram exceeds `maxDatagramSize` or a
-    /// destination is not valid; throws after a partial post if the device refuses one.
+    /// Posts the batch's datagrams, in chains of up to 64 work requests, then empties it.
+    /// With send lanes, a batch of at least `2 * minimumLaneShare` datagrams is spread over
+    /// the transport's queue pair and its lanes', each posting its share at once (the
+    /// datagrams of one call may then go out in any order among the lanes). Throws, posting
+    /// nothing, if a datagram exceeds `maxDatagramSize` or a destination is not valid; throws
+    /// after a partial post if the device refuses one.
     public func send(_ batch: inout SendBatch) throws(TransportError) {
         try ensureOpen("send")
         for i in 0..<batch.count {
@@ -46,8 +49,15 @@ extension VerbsTransport {
         }
         var start = 0
         while start < batch.count {
-            let end = min(batch.count, start + sendChainCapacity)
-            try post(batch, start..<end)
+            let remaining = batch.count - start
+            let ways = min(1 + lanes.count, max(1, remaining / Self.minimumLaneShare))
+            let share = min(SendRing.chainCapacity, (remaining + ways - 1) / ways)
+            let end = min(batch.count, start + ways * share)
+            if ways == 1 {
+                try post(batch, start..<end)
+            } else {
+                try postAcrossLanes(batch, start..<end, share: share)
+            }
             start = end
         }
         counters.sendCalls += 1
@@ -55,28 +65,85 @@ extension VerbsTransport {
         try reapSendCompletions()
     }
 
-    /// Builds and posts the work requests of `batch[range]` as one chain.
+    /// Datagrams each lane gets at least before a batch is spread over lanes.
+    static let minimumLaneShare = 8
+
+    /// Builds and posts `batch[range]` as one chain on the transport's own queue pair.
     private func post(_ batch: borrowing SendBatch, _ range: Range<Int>) throws(TransportError) {
-        try reserveSendSlots(range.count)
-        let depth = UInt64(configuration.sendDepth)
-        let interval = UInt64(configuration.signalInterval)
-        var multicastCount: UInt64 = 0
-        var multicastBytes: UInt64 = 0
+        try sendRing.reserve(range.count, timeout: configuration.sendStallTimeout)
+        let totals = try buildChain(batch, range, into: sendRing)
+        let (rc, posted) = sendRing.postChain()
+        try account(totals, rc: rc, posted: posted, of: range.count)
+    }
+
+    /// Builds one chain of `share` datagrams per ring (the transport's first, then its
+    /// lanes'), has the lanes post theirs while this thread posts its own, and waits for them.
+    private func postAcrossLanes(_ batch: borrowing SendBatch, _ range: Range<Int>, share: Int) throws(TransportError) {
+        var parts: [(ring: SendRing, lane: SendLane?, range: Range<Int>, totals: ChainTotals)] = []
+        do {
+            for (k, from) in stride(from: range.lowerBound, to: range.upperBound, by: share).enumerated() {
+                let lane = k == 0 ? nil : lanes[k - 1]
+                let ring = lane?.ring ?? sendRing
+                let part = from..<min(range.upperBound, from + share)
+                try ring.reserve(part.count, timeout: configuration.sendStallTimeout)
+                parts.append((ring, lane, part, try buildChain(batch, part, into: ring)))
+            }
+        } catch {
+            parts.forEach { $0.ring.discardChain() }
+            throw error
+        }
+        for part in parts { part.lane?.startPosting() }
+        var results = [(rc: Int32, posted: Int)](repeating: (0, 0), count: parts.count)
+        results[0] = sendRing.postChain()
+        for (k, part) in parts.enumerated() where part.lane != nil { results[k] = part.lane!.awaitPosting() }
+        var firstError: TransportError?
+        for (k, part) in parts.enumerated() {
+            do {
+                try account(part.totals, rc: results[k].rc, posted: results[k].posted, of: part.range.count)
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// What one chain carries, for the counters.
+    struct ChainTotals {
         var bytes: UInt64 = 0
+        var multicastDatagrams: UInt64 = 0
+        var multicastBytes: UInt64 = 0
+    }
+
+    /// Counts a posted chain; throws if the device refused part of it.
+    private func account(_ totals: ChainTotals, rc: Int32, posted: Int, of count: Int) throws(TransportError) {
+        guard rc == 0 else {
+            counters.sendErrors += UInt64(count - posted)
+            throw VerbsError.returned("ibv_post_send", rc).transportError
+        }
+        counters.datagramsSent += UInt64(count)
+        counters.bytesSent += totals.bytes
+        counters.multicastDatagramsSent += totals.multicastDatagrams
+        counters.multicastBytesSent += totals.multicastBytes
+    }
+
+    /// Builds the work requests of `batch[range]` as one chain in `ring` (not posted).
+    private func buildChain(_ batch: borrowing SendBatch, _ range: Range<Int>, into ring: SendRing) throws(TransportError) -> ChainTotals {
+        var totals = ChainTotals()
+        ring.chainLength = 0
         for (n, i) in range.enumerated() {
             let entry = batch.entries[i]
             let head = batch.head(i)
-            let sequence = sendsPosted + UInt64(n)
-            let slot = Int(sequence % depth)
-            let wr = sendRequests + n
-            let sge = sendSGEs + 2 * n
+            let sequence = ring.sequence(ofChainEntry: n)
+            let (slot, slotBase) = ring.slot(sequence)
+            let wr = ring.requests + n
+            let sge = ring.sges + 2 * n
             wr.pointee = ibv_send_wr()
             wr.pointee.wr_id = sequence
             wr.pointee.next = n + 1 < range.count ? wr + 1 : nil
             wr.pointee.sg_list = sge
             wr.pointee.opcode = IBV_WR_SEND
             var flags: ibv_send_flags = []
-            if sequence % interval == interval - 1 || n + 1 == range.count {
+            if ring.isSignalled(sequence, last: n + 1 == range.count) {
                 flags.insert(.signaled)
             }
 
@@ -86,8 +153,8 @@ extension VerbsTransport {
                 wr.pointee.wr.ud.ah = ah
                 wr.pointee.wr.ud.remote_qpn = qpn
                 wr.pointee.wr.ud.remote_qkey = qkey
-                multicastCount += 1
-                multicastBytes += UInt64(entry.headLength + entry.body.count)
+                totals.multicastDatagrams += 1
+                totals.multicastBytes += UInt64(entry.headLength + entry.body.count)
             case .endpoint(let endpoint):
                 wr.pointee.wr.ud.ah = try peerTarget(endpoint)
                 wr.pointee.wr.ud.remote_qpn = endpoint.selector
@@ -95,10 +162,9 @@ extension VerbsTransport {
             }
 
             let total = head.count + entry.body.count
-            bytes += UInt64(total)
-            let slotBase = sendBase + slot * pathMTU
+            totals.bytes += UInt64(total)
             let body = entry.body
-            if total <= maxInlineData {
+            if total <= ring.maxInlineData {
                 // Copied by the post itself: point at the batch's head and the body as they lie.
                 flags.insert(.inline)
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: head.baseAddress)), length: UInt32(head.count), lkey: 0)
@@ -109,38 +175,26 @@ extension VerbsTransport {
             } else if let buffer = body.buffer, !body.isEmpty, let lkey = registeredLKey(buffer) {
                 // Head from the send slab, body from its own memory region.
                 slotBase.copyMemory(from: head.baseAddress!, byteCount: head.count)
-                sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(head.count), lkey: sendLKey)
+                sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(head.count), lkey: ring.lkey)
                 sge[1] = ibv_sge(
                     addr: UInt64(UInt(bitPattern: buffer.base + body.range.lowerBound)),
                     length: UInt32(body.count), lkey: lkey)
                 wr.pointee.num_sge = head.isEmpty ? 1 : 2
                 if head.isEmpty { sge[0] = sge[1] }
-                retainedBodies[slot] = buffer
+                ring.retain(buffer, slot: slot)
             } else {
                 // Head and (unregistered) body copied into the slot.
                 if let h = head.baseAddress { slotBase.copyMemory(from: h, byteCount: head.count) }
                 body.withUnsafeBytes { b in
                     if let p = b.baseAddress { (slotBase + head.count).copyMemory(from: p, byteCount: b.count) }
                 }
-                sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(total), lkey: sendLKey)
+                sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(total), lkey: ring.lkey)
                 wr.pointee.num_sge = 1
             }
             wr.pointee.send_flags = flags.rawValue
+            ring.chainLength = n + 1
         }
-
-        var failed: UnsafeMutablePointer<ibv_send_wr>? = nil
-        let rc = ibv_post_send(qp, sendRequests, &failed)
-        let posted = failed.map { $0 - sendRequests } ?? range.count
-        sendsPosted += UInt64(rc == 0 ? range.count : posted)
-        guard rc == 0 else {
-            for n in posted..<range.count { retainedBodies[Int((sendsPosted + UInt64(n - posted)) % depth)] = nil }
-            counters.sendErrors += UInt64(range.count - posted)
-            throw VerbsError.returned("ibv_post_send", rc).transportError
-        }
-        counters.datagramsSent += UInt64(range.count)
-        counters.bytesSent += bytes
-        counters.multicastDatagramsSent += multicastCount
-        counters.multicastBytesSent += multicastBytes
+        return totals
     }
 
     /// The lkey of a buffer from `allocate(count:)`, nil for any other buffer.
@@ -150,51 +204,27 @@ extension VerbsTransport {
         return entry.lkey
     }
 
-    /// Waits (busy-polling the send queue) until `count` send slots are free.
-    private func reserveSendSlots(_ count: Int) throws(TransportError) {
-        let depth = UInt64(configuration.sendDepth)
-        if sendsPosted - sendsCompleted + UInt64(count) <= depth { return }
-        let deadline = ContinuousClock.now + configuration.sendStallTimeout
-        while sendsPosted - sendsCompleted + UInt64(count) > depth {
-            if try reapSendCompletions() == 0 {
-                guard ContinuousClock.now < deadline else {
-                    throw TransportError("send", reason: "send queue stalled (\(sendsPosted - sendsCompleted) in flight)")
-                }
-                cvs_cpu_relax()
-            }
-        }
-    }
-
-    /// Waits until every posted send has completed (before an address handle goes away).
+    /// Waits until every posted send has completed, on every lane (before an address handle
+    /// goes away). The lanes are idle between `send` calls.
     func quiesceSends() throws(TransportError) {
-        let deadline = ContinuousClock.now + configuration.sendStallTimeout
-        while sendsCompleted < sendsPosted {
-            if try reapSendCompletions() == 0 {
-                guard ContinuousClock.now < deadline else {
-                    throw TransportError("quiesce sends", reason: "\(sendsPosted - sendsCompleted) sends did not complete")
-                }
-                cvs_cpu_relax()
-            }
-        }
+        try sendRing.quiesce(timeout: configuration.sendStallTimeout)
+        for lane in lanes { try lane.ring.quiesce(timeout: configuration.sendStallTimeout) }
+        takeCompletionErrors()
     }
 
-    /// Polls the send completion queue; a completion for sequence `s` frees every slot up
-    /// to `s` (the send queue completes in order). Returns the completions seen.
+    /// Polls the send completion queues, freeing completed slots. Returns the completions seen.
     @discardableResult
     func reapSendCompletions() throws(TransportError) -> Int {
-        let n = ibv_poll_cq(sendCQ, Int32(completions.count), completions.baseAddress)
-        guard n >= 0 else { throw TransportError("ibv_poll_cq", reason: "send completion queue failed") }
-        let depth = UInt64(configuration.sendDepth)
-        for i in 0..<Int(n) {
-            let wc = completions[i]
-            if wc.status != IBV_WC_SUCCESS { counters.sendErrors += 1 }
-            let through = wc.wr_id + 1
-            while sendsCompleted < through {
-                retainedBodies[Int(sendsCompleted % depth)] = nil
-                sendsCompleted += 1
-            }
-        }
-        return Int(n)
+        var n = try sendRing.reap()
+        for lane in lanes { n += try lane.ring.reap() }
+        takeCompletionErrors()
+        return n
+    }
+
+    /// Counts the sends that completed with an error status.
+    private func takeCompletionErrors() {
+        counters.sendErrors += sendRing.takeCompletionErrors()
+        for lane in lanes { counters.sendErrors += lane.ring.takeCompletionErrors() }
     }
 }
 #endif

@@ -18,7 +18,7 @@ import Musl
 /// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id,
 ///   the rdma_cm event thread, the id bound to the local IP, protection domain, receive and
 ///   send slabs (memory regions), completion channel, receive and send completion queues,
-///   queue pair; address handles as groups are joined and peers addressed. The event thread
+///   with send lanes a shared receive queue, queue pair, send lanes; address handles as groups are joined and peers addressed. The event thread
 ///   is stopped and joined before the id and its channel are destroyed.
 /// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
 /// - rdma_cm control events are handled on a thread of their own (`CMEventThread`), which
@@ -36,7 +36,13 @@ import Musl
 /// - Send: heads are copied into a registered send slab (or posted inline when the whole
 ///   datagram fits `max_inline_data`); a body in a buffer from `allocate(count:)` is a second
 ///   scatter/gather entry in its own memory region, any other body is copied next to the head.
-///   Every `signalInterval`-th send and the last of each call are signalled.
+///   Every `signalInterval`-th send and the last of each chain are signalled.
+/// - Send lanes (`sendLanes` > 1): extra queue pairs in the same protection domain, each with
+///   its own send completion queue, head slab and posting thread (`SendLane`). A large `send`
+///   is split into one chain per lane; the lanes post theirs while the driving thread posts
+///   its own, and `send` returns when all are posted. A datagram's source is then the queue
+///   pair that sent it, so every queue pair receives: they share one receive queue (SRQ) and
+///   the receive completion queue, and a reply to a lane arrives as any other datagram.
 ///
 /// Driven by one thread; only `wake()` may be called from others.
 public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
@@ -75,6 +81,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     var completionChannel: CompletionChannel?
     var receiveQueue: CompletionQueue?
     var sendQueue: CompletionQueue?
+    /// With send lanes: the receive queue the transport's and the lanes' queue pairs share.
+    var sharedReceives: SharedReceiveQueue?
     var queuePair: UDQueuePair?
     var groups: [UInt32: JoinedGroup] = [:]
     var unjoinedGroupHandles: [UInt32: SharedAddressHandle] = [:]
@@ -82,30 +90,25 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
 
     // Raw pointers for the data path, valid until `close()`.
     let qp: UnsafeMutablePointer<ibv_qp>
+    let srq: UnsafeMutablePointer<ibv_srq>?
     let receiveCQ: UnsafeMutablePointer<ibv_cq>
-    let sendCQ: UnsafeMutablePointer<ibv_cq>
     let completionFD: Int32
     let receiveSlotSize: Int
     let receiveBase: UnsafeMutableRawPointer
     let receiveLKey: UInt32
-    let sendBase: UnsafeMutableRawPointer
-    let sendLKey: UInt32
 
     // Preallocated work requests, scatter/gather lists and completions.
     let receiveRequests: UnsafeMutablePointer<ibv_recv_wr>
     let receiveSGEs: UnsafeMutablePointer<ibv_sge>
-    let sendRequests: UnsafeMutablePointer<ibv_send_wr>
-    let sendSGEs: UnsafeMutablePointer<ibv_sge>
-    let sendChainCapacity = 64
     let completions: UnsafeMutableBufferPointer<ibv_wc>
     /// Receive slots consumed and not yet reposted.
     var pendingReposts: [Int32]
 
-    /// Send sequence numbers: posted so far, and completed so far (all before `sendsCompleted`).
-    var sendsPosted: UInt64 = 0
-    var sendsCompleted: UInt64 = 0
-    /// Body buffers kept alive while the send slot using them is in flight.
-    var retainedBodies: [PayloadBuffer?]
+    /// The send side of the transport's own queue pair.
+    let sendRing: SendRing
+    /// Extra queue pairs that large sends are spread over (`sendLanes - 1` of them), each
+    /// posting from a thread of its own. Made after the queue pair, closed before it.
+    var lanes: [SendLane] = []
     /// Buffers from `allocate(count:)`, by identity: their memory region's lkey.
     var registeredBodies: [ObjectIdentifier: RegisteredBody] = [:]
     var registeredBodiesSweepAt = 64
@@ -125,8 +128,10 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     public init(configuration: VerbsConfiguration = VerbsConfiguration()) throws(TransportError) {
         self.configuration = configuration
         guard configuration.receiveDepth > 0, configuration.sendDepth >= 2,
-            configuration.signalInterval > 0, configuration.pollBatch > 0
-        else { throw TransportError("configure verbs transport", reason: "queue depths and batch sizes must be positive") }
+            configuration.signalInterval > 0, configuration.pollBatch > 0, configuration.sendLanes > 0
+        else {
+            throw TransportError("configure verbs transport", reason: "queue depths, batch sizes and send lanes must be positive")
+        }
 
         let port = try Self.selectPort(configuration)
         deviceName = port.device
@@ -156,21 +161,27 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             let receiveQueue = try CompletionQueue(
                 context: context, capacity: configuration.receiveDepth, channel: completionChannel.raw)
             let sendQueue = try CompletionQueue(context: context, capacity: configuration.sendDepth, channel: nil)
+            var sharedReceives: SharedReceiveQueue? = nil
+            if configuration.sendLanes > 1 {
+                sharedReceives = try SharedReceiveQueue(pd: domain.pd, depth: configuration.receiveDepth)
+            }
             let queuePair = try UDQueuePair(
                 id: cmId, pd: domain.pd, sendQueue: sendQueue, receiveQueue: receiveQueue,
-                sendDepth: configuration.sendDepth, receiveDepth: configuration.receiveDepth,
+                sharedReceives: sharedReceives?.raw, sendDepth: configuration.sendDepth, receiveDepth: configuration.receiveDepth,
                 maxInlineData: configuration.maxInlineData)
 
             qp = queuePair.raw
+            srq = sharedReceives?.raw
             receiveCQ = receiveQueue.raw
-            sendCQ = sendQueue.raw
             completionFD = completionChannel.fileDescriptor
             maxInlineData = Int(queuePair.capabilities.max_inline_data)
             localEndpoint = Endpoint(address: port.gid.words, selector: queuePair.number)
             receiveBase = receiveSlab.bytes.baseAddress!
             receiveLKey = receiveSlab.lkey
-            sendBase = sendSlab.bytes.baseAddress!
-            sendLKey = sendSlab.lkey
+            sendRing = SendRing(
+                qp: queuePair.raw, completionQueue: sendQueue.raw, slab: sendSlab, slotSize: port.mtu,
+                depth: configuration.sendDepth, signalInterval: configuration.signalInterval,
+                maxInlineData: Int(queuePair.capabilities.max_inline_data))
 
             self.events = consume events
             self.cmId = consume cmId
@@ -181,6 +192,7 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             self.completionChannel = consume completionChannel
             self.receiveQueue = consume receiveQueue
             self.sendQueue = consume sendQueue
+            self.sharedReceives = consume sharedReceives
             self.queuePair = consume queuePair
         } catch {
             Glibc.close(wakeFD)
@@ -189,16 +201,24 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
 
         receiveRequests = .allocate(capacity: configuration.receiveDepth)
         receiveSGEs = .allocate(capacity: configuration.receiveDepth)
-        sendRequests = .allocate(capacity: sendChainCapacity)
-        sendSGEs = .allocate(capacity: 2 * sendChainCapacity)
         completions = .allocate(capacity: configuration.pollBatch)
         pendingReposts = []
         pendingReposts.reserveCapacity(configuration.receiveDepth)
-        retainedBodies = Array(repeating: nil, count: configuration.sendDepth)
 
         pendingReposts.append(contentsOf: (0..<Int32(configuration.receiveDepth)))
-        do {
+        do throws(TransportError) {
             try repostReceives()
+            for k in 1..<configuration.sendLanes {
+                let core = configuration.sendLaneCores.indices.contains(k - 1) ? configuration.sendLaneCores[k - 1] : nil
+                do {
+                    lanes.append(try SendLane(
+                        context: domain!.pd.raw.pointee.context, domain: domain!, port: portNumber, qkey: Self.udpQKey,
+                        receiveQueue: receiveCQ, sharedReceives: srq!,
+                        slotSize: pathMTU, configuration: configuration, core: core))
+                } catch {
+                    throw error.transportError
+                }
+            }
         } catch {
             close()
             throw error
@@ -210,8 +230,6 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         Glibc.close(wakeFD)
         receiveRequests.deallocate()
         receiveSGEs.deallocate()
-        sendRequests.deallocate()
-        sendSGEs.deallocate()
         completions.deallocate()
     }
 
@@ -241,8 +259,11 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         groups.removeAll()
         unjoinedGroupHandles.removeAll()
         peerHandles.removeAll()
-        for i in retainedBodies.indices { retainedBodies[i] = nil }
+        lanes.forEach { $0.close() }
+        lanes.removeAll()
+        sendRing.releaseBodies()
         queuePair = nil
+        sharedReceives = nil
         sendQueue = nil
         receiveQueue = nil
         completionChannel = nil

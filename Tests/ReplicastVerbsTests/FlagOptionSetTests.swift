@@ -16,5 +16,12 @@ import Testing
         #expect(!ibv_wc_flags(rawValue: 2).contains(.grh))
         #expect(ibv_wc_flags(rawValue: 2).contains(.withImmediate))
     }
+
+    @Test("the queue pair attribute mask a send lane's transitions use has the ABI's bit values")
+    func queuePairAttributeMask() {
+        let initState: ibv_qp_attr_mask = [.state, .pkeyIndex, .port, .qkey]
+        #expect(initState.rawValue == 1 | (1 << 4) | (1 << 5) | (1 << 6))
+        #expect(ibv_qp_attr_mask.sendPSN.rawValue == 1 << 16)
+    }
 }
 #endif
