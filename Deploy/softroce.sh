@@ -217,6 +217,14 @@ write_bench_results() {
   (heads in the registered send slab, each chunk's bytes as a second scatter/gather entry
   straight from its registered buffer, chains of up to 64 work requests, one signalled in 16)
   and its receive path keep up with perftest.
+- **Send lanes** (`VerbsConfiguration.sendLanes`, `--send-lanes`): with 2, each `send` of a
+  transfer's batch is split into two chains, one posted by the driving thread and one by a
+  lane thread on a second queue pair, so rxe's work in `ibv_post_send` runs on both vCPUs.
+  With 1 member, where the VM has idle CPU, that lifts the rate well above the single-thread
+  ceiling. With 3 members the VM is already saturated (the members' receive work fills the
+  second vCPU), so the total work bounds the rate and 2 lanes do about as well as 1. Every
+  queue pair receives through one shared receive queue, so replies to a lane arrive (the
+  put rows with 2 lanes depend on that: the servers' ACKs go to whichever queue pair sent).
 - **Transfers to 3 members** stay below the 0.9 goal on a quiet host, and a simple count of
   the 4 KiB passes the sender's system call makes per datagram says why. perftest: copy into
   the packet, clear the new buffer (the kernel zeroes allocations), ICRC, ICRC check, copy to
@@ -226,7 +234,12 @@ write_bench_results() {
   two busy-polling threads lose more to the load than the transport's sleeping members do.
   The transport cannot remove those passes: they are rxe doing every member's receive in
   the sender's system call. On hardware the switch replicates and each member has its own
-  NIC and cores; a single soft-RoCE device cannot show that.
+  NIC and cores; a single soft-RoCE device cannot show that. Also tried on this rig, in
+  runs of 2026-11-21 (2 rounds each, ratios moved with the host's noise, none reliably over
+  0.9): members that parse headers without the reassembly copy (0.75 to 0.82: the copy is
+  not what bounds it); RPS steering the loopback to the second vCPU (the sender's system
+  time halves, but unpaced transfers then overrun the members and datagrams are lost); TSC
+  instead of HPET as the guest's clocksource (0.72 to 0.96).
 - **Puts** add what a store does per chunk: the negotiation round trip, SHA-256 at the client
   and at each of the 3 servers (its cost in this VM is printed below), the write, the ACKs; a few
   chunks are retried (declined windows, expired reservations under TCG's scheduling; the
@@ -243,8 +256,10 @@ EOF
         echo "replicast-bench verbs --device rxe0 --perftest --rounds $BENCH_ROUNDS"
         echo '# each round runs, on rxe0:'
         echo '#   ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 &  ib_send_bw -d rxe0 -x 1 -c UD -s 4096 -D 5 127.0.0.1'
-        echo '#   64 transfers of 1 MiB to 3 member transports, then to 1 (Fragmenter + VerbsTransport, runtime pacing)'
-        echo '#   32 chunks of 1 MiB, 3 replicas, 5 in-process StorageNodes and a ReplicastClient over verbs'
+        echo '#   64 transfers of 1 MiB to 3 member transports, then to 1, each with 1 send lane then 2'
+        echo '#     (Fragmenter + VerbsTransport, runtime pacing)'
+        echo '#   32 chunks of 1 MiB, 3 replicas, 5 in-process StorageNodes and a ReplicastClient over verbs,'
+        echo '#     with 1 send lane then 2'
         echo '```'
         echo
         echo "## Timings"

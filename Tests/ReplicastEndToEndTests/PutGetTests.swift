@@ -26,6 +26,26 @@ struct PutGetTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(data))
     }
 
+    @Test(
+        "verbs with send lanes: every node and the client spread their sends over 2 queue pairs; put and get, both consensus modes",
+        .enabled(if: EndToEndEnvironment.isVerbs, "send lanes are a verbs transport option"),
+        arguments: [ConsensusMode.client, .cluster])
+    func putGetWithSendLanes(consensus: ConsensusMode) throws {
+        // Replies (Payload ACKs, Get Responses) go to the queue pair a message came from,
+        // a lane's included: they arrive through the shared receive queue.
+        let cluster = try LocalTestCluster(transport: .verbs(device: EndToEndEnvironment.verbsDevice, gidIndex: nil, sendLanes: 2))
+        let client = try cluster.client()
+        let data = testBytes(dataSize(4 * 1024 * 1024 + 777), seed: 17)
+        let file = try temporaryFile(data, in: cluster.directory, name: "in.bin")
+        let put = try client.putObject(path: file, bucket: "b", key: "lanes", chunkSize: chunkSize, consensus: consensus)
+        #expect(put.placements.count == 5)
+        for p in put.placements { #expect(cluster.holders(of: p.chunk).count >= 3) }
+        let out = cluster.directory + "/out.bin"
+        let get = try client.getObject(bucket: "b", key: "lanes", output: out, consensus: consensus)
+        #expect(get.size == UInt64(data.count))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(data))
+    }
+
     @Test("locate lists the servers holding every chunk")
     func locate() throws {
         let cluster = try LocalTestCluster()
