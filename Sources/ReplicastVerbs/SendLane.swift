@@ -35,11 +35,11 @@ final class SendLane: @unchecked Sendable {
 
     /// Makes the lane's queue pair in `domain` on `port`, sized as the transport's and
     /// receiving through the transport's `receiveQueue` and `sharedReceives`, and starts its
-    /// thread (pinned to `core` if given).
+    /// thread (which the scheduler places: the kernel work it does wants whichever core is free).
     init(
         context: UnsafeMutablePointer<ibv_context>, domain: SharedDomain, port: UInt8, qkey: UInt32,
         receiveQueue: UnsafeMutablePointer<ibv_cq>, sharedReceives: UnsafeMutablePointer<ibv_srq>,
-        slotSize: Int, configuration: VerbsConfiguration, core: Int?
+        slotSize: Int, configuration: VerbsConfiguration
     ) throws(VerbsError) {
         let completionQueue = try CompletionQueue(context: context, capacity: configuration.sendDepth, channel: nil)
         let queuePair = try SendQueuePair(
@@ -51,7 +51,7 @@ final class SendLane: @unchecked Sendable {
             qp: queuePair.raw, completionQueue: completionQueue.raw, slab: slab, slotSize: slotSize,
             depth: configuration.sendDepth, signalInterval: configuration.signalInterval,
             maxInlineData: Int(queuePair.capabilities.max_inline_data))
-        poster = try Poster(ring: ring, core: core)
+        poster = try Poster(ring: ring)
         self.completionQueue = consume completionQueue
         self.queuePair = consume queuePair
         self.slab = slab
@@ -94,7 +94,6 @@ final class SendLane: @unchecked Sendable {
     /// The lane thread's side: sleeps on an eventfd until asked to post, posts, reports.
     private final class Poster: @unchecked Sendable {
         let ring: SendRing
-        let core: Int?
         let requestFD: Int32
         let doneFD: Int32
         /// Requests made, requests done; the thread exits when `stopping` is set.
@@ -104,9 +103,8 @@ final class SendLane: @unchecked Sendable {
         /// The last post's result, written by the thread before `done` moves.
         let result = Atomic<Int64>(0)
 
-        init(ring: SendRing, core: Int?) throws(VerbsError) {
+        init(ring: SendRing) throws(VerbsError) {
             self.ring = ring
-            self.core = core
             let requestFD = cvs_eventfd()
             guard requestFD >= 0 else { throw .last("eventfd") }
             let doneFD = cvs_eventfd()
@@ -141,7 +139,6 @@ final class SendLane: @unchecked Sendable {
         }
 
         func run() {
-            if let core { _ = cvs_pin_current_thread(Int32(clamping: core)) }
             var handled: UInt64 = 0
             while !stopping.load(ordering: .acquiring) {
                 guard requested.load(ordering: .acquiring) > handled else {

@@ -24,8 +24,6 @@ public struct VerbsConfiguration: Sendable {
     /// thread bounds a transfer by one core; lanes spread it over several. On hardware the
     /// NIC does that work, and 1 (no lane thread) suffices.
     public var sendLanes: Int = 1
-    /// Cores the lane threads are pinned to, in order (fewer than the lanes: the rest float).
-    public var sendLaneCores: [Int] = []
     /// Datagrams up to this size are posted inline when the device allows it.
     public var maxInlineData: Int = 128
     /// Completions taken per `ibv_poll_cq` call; received slots are reposted per such batch.

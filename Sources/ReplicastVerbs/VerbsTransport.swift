@@ -208,13 +208,12 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         pendingReposts.append(contentsOf: (0..<Int32(configuration.receiveDepth)))
         do throws(TransportError) {
             try repostReceives()
-            for k in 1..<configuration.sendLanes {
-                let core = configuration.sendLaneCores.indices.contains(k - 1) ? configuration.sendLaneCores[k - 1] : nil
+            for _ in 1..<configuration.sendLanes {
                 do {
                     lanes.append(try SendLane(
                         context: domain!.pd.raw.pointee.context, domain: domain!, port: portNumber, qkey: Self.udpQKey,
                         receiveQueue: receiveCQ, sharedReceives: srq!,
-                        slotSize: pathMTU, configuration: configuration, core: core))
+                        slotSize: pathMTU, configuration: configuration))
                 } catch {
                     throw error.transportError
                 }

@@ -14,17 +14,9 @@ import Testing
 final class SendLaneTests {
     let group = GroupAddress(ipv4: 239, 1, 2, 9, port: 0)
 
-    static func makeTransport(sendLanes: Int) throws -> VerbsTransport {
-        var configuration = VerbsConfiguration()
-        configuration.receiveDepth = 512
-        configuration.sendDepth = 128
-        configuration.sendLanes = sendLanes
-        return try VerbsTransport(configuration: configuration)
-    }
-
     @Test func aLargeBatchIsSpreadOverTheLanesAndRepliesToEveryLaneArrive() throws {
-        let sender = try Self.makeTransport(sendLanes: 3)
-        let member = try Self.makeTransport(sendLanes: 1)
+        let sender = try SoftRoCETests.makeTransport(sendLanes: 3)
+        let member = try SoftRoCETests.makeTransport(sendLanes: 1)
         defer { sender.close(); member.close() }
         #expect(sender.lanes.count == 2 && sender.srq != nil)
         #expect(member.lanes.isEmpty && member.srq == nil)
@@ -77,8 +69,8 @@ final class SendLaneTests {
     }
 
     @Test func aSmallBatchStaysOnTheTransportsOwnQueuePair() throws {
-        let sender = try Self.makeTransport(sendLanes: 2)
-        let member = try Self.makeTransport(sendLanes: 1)
+        let sender = try SoftRoCETests.makeTransport(sendLanes: 2)
+        let member = try SoftRoCETests.makeTransport(sendLanes: 1)
         defer { sender.close(); member.close() }
         try member.join(group)
         var batch = SendBatch(maxDatagrams: 16, headCapacity: 4096)
@@ -95,8 +87,8 @@ final class SendLaneTests {
     }
 
     @Test func closingWithLanesAfterManySendsLeavesNothingBehind() throws {
-        let sender = try Self.makeTransport(sendLanes: 2)
-        let member = try Self.makeTransport(sendLanes: 1)
+        let sender = try SoftRoCETests.makeTransport(sendLanes: 2)
+        let member = try SoftRoCETests.makeTransport(sendLanes: 1)
         defer { member.close() }
         try member.join(group)
         let bodySize = sender.maxDatagramSize - TestDatagram.headSize

@@ -15,10 +15,11 @@ import Testing
 final class SoftRoCETests {
     let group = GroupAddress(ipv4: 239, 1, 2, 3, port: 0)
 
-    static func makeTransport() throws -> VerbsTransport {
+    static func makeTransport(sendLanes: Int = 1) throws -> VerbsTransport {
         var configuration = VerbsConfiguration()
         configuration.receiveDepth = 256
         configuration.sendDepth = 128
+        configuration.sendLanes = sendLanes
         return try VerbsTransport(configuration: configuration)
     }
 
