@@ -220,18 +220,24 @@ write_bench_results() {
 - **Send lanes** (`VerbsConfiguration.sendLanes`, `--send-lanes`): with 2, each `send` of a
   transfer's batch is split into two chains, one posted by the driving thread and one by a
   lane thread on a second queue pair, so rxe's work in `ibv_post_send` runs on both vCPUs.
-  With 1 member, where the VM has idle CPU, that lifts the rate well above the single-thread
-  ceiling. With 3 members the VM is already saturated (the members' receive work fills the
-  second vCPU), so the total work bounds the rate and 2 lanes do about as well as 1. Every
+  With 1 member, where the VM has idle CPU, that lifts the rate well above perftest's
+  single-thread ceiling (1.31 in the run of 11:51Z). With 3 members it raised the ratio from
+  0.76 to 0.87, higher in every round of that quiet-host run; in noisier runs of the same day
+  the two were within the noise of each other (medians 0.85 and 0.86). The VM is then nearly
+  saturated (11 to 14% idle): the sender's kernel work (about 2.8 s of CPU per 64 MiB to 3
+  members; with lanes the sender line counts only the driving thread's half) plus the three
+  members' receive loops (0.5 to 0.8 s each) is what bounds it. Every
   queue pair receives through one shared receive queue, so replies to a lane arrive (the
   put rows with 2 lanes depend on that: the servers' ACKs go to whichever queue pair sent).
 - **Transfers to 3 members** stay below the 0.9 goal on a quiet host, and a simple count of
   the 4 KiB passes the sender's system call makes per datagram says why. perftest: copy into
   the packet, clear the new buffer (the kernel zeroes allocations), ICRC, ICRC check, copy to
   the one receiver: 5. To 3 members: the same 4, plus a copy per member: 7, plus the IP
-  stack and its loopback. 5/7 = 0.71 is where the measured ratio sits when the host is
-  quiet (0.64 to 0.89 per round on 2026-11-21); it is higher when the host is loaded, because perftest's
-  two busy-polling threads lose more to the load than the transport's sleeping members do.
+  stack and its loopback. 5/7 = 0.71 is about where the measured ratio sits with one send
+  lane when the host is quiet (0.71 to 0.77 per round at 11:51Z, 0.64 to 0.91 over the day's
+  runs); it is higher when the host is loaded (0.81 to 1.14 in a run where perftest fell to
+  12 MiB/s), because perftest's two busy-polling threads lose more to the load than the
+  transport's sleeping members do.
   The transport cannot remove those passes: they are rxe doing every member's receive in
   the sender's system call. On hardware the switch replicates and each member has its own
   NIC and cores; a single soft-RoCE device cannot show that. Also tried on this rig, in
