@@ -27,8 +27,10 @@ import Musl
 /// the thread, then drops the rest in reverse.
 final class SendLane: @unchecked Sendable {
     let ring: SendRing
-    private var completionQueue: CompletionQueue?
+    // Declared in teardown order: if the thread cannot start, the stored properties are
+    // dropped in this order (queue pair before its completion queue).
     private var queuePair: SendQueuePair?
+    private var completionQueue: CompletionQueue?
     private var slab: RegisteredMemory?
     private var thread: pthread_t?
     private let poster: Poster

@@ -18,8 +18,9 @@ import Musl
 /// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id,
 ///   the rdma_cm event thread, the id bound to the local IP, protection domain, receive and
 ///   send slabs (memory regions), completion channel, receive and send completion queues,
-///   with send lanes a shared receive queue, queue pair, send lanes; address handles as groups are joined and peers addressed. The event thread
-///   is stopped and joined before the id and its channel are destroyed.
+///   with send lanes a shared receive queue, queue pair, send lanes; address handles as
+///   groups are joined and peers addressed. The event thread is stopped and joined before
+///   the id and its channel are destroyed.
 /// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
 /// - rdma_cm control events are handled on a thread of their own (`CMEventThread`), which
 ///   shares only a `CMEventTable` with the driving thread. `join` registers the join there,
