@@ -8,14 +8,22 @@ import Glibc
 struct CPUAccounting {
     /// The calling thread's user and system seconds so far.
     static func threadSeconds() -> (user: Double, system: Double) {
+        let usage = threadUsage()
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+    }
+
+    /// The calling thread's minor page faults so far (each a page the kernel mapped and zeroed).
+    static func threadPageFaults() -> Int { threadUsage().ru_minflt }
+
+    private static func threadUsage() -> rusage {
         var usage = rusage()
         #if os(Linux)
         getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD, hidden without _GNU_SOURCE
         #else
         getrusage(RUSAGE_SELF, &usage)
         #endif
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return (seconds(usage.ru_utime), seconds(usage.ru_stime))
+        return usage
     }
 
     /// The machine's CPU time by kind, in clock ticks, from the first line of `/proc/stat`.

@@ -219,6 +219,7 @@ struct VerbsBenchmark: ParsableCommand {
         var lastCompletion: ContinuousClock.Instant?
         var receiveCalls: UInt64 = 0
         var cpu: (user: Double, system: Double) = (0, 0)
+        var pageFaults = 0
     }
 
     /// Chunk bytes complete at every member per second, and whether every transfer completed
@@ -321,7 +322,7 @@ struct VerbsBenchmark: ParsableCommand {
             allComplete = allComplete && r.completed == transfers
             print("  member \(i + 1): \(r.completed)/\(transfers) transfers complete, \(r.datagrams) datagrams, "
                 + "\(r.bytes) bytes received, \(r.decodeErrors) decode errors; \(fixed(Double(r.datagrams) / Double(max(r.receiveCalls, 1)), 1)) "
-                + "datagrams per receive call; thread CPU user \(fixed(r.cpu.user, 2)) s, system \(fixed(r.cpu.system, 2)) s")
+                + "datagrams per receive call; thread CPU user \(fixed(r.cpu.user, 2)) s, system \(fixed(r.cpu.system, 2)) s, \(r.pageFaults) page faults")
         }
         // Only transfers complete at every member count.
         let goodput = Double((got.map(\.completed).min() ?? 0) * chunkSize) / slowest
@@ -372,6 +373,7 @@ struct VerbsBenchmark: ParsableCommand {
         let reassembler = Reassembler()
         var result = MemberResult()
         let cpuBefore = CPUAccounting.threadSeconds()
+        let faultsBefore = CPUAccounting.threadPageFaults()
         let callsBefore = transport.counters.receiveCalls
 
         var idleSince = ContinuousClock.now
@@ -401,6 +403,7 @@ struct VerbsBenchmark: ParsableCommand {
         }
         let cpu = CPUAccounting.threadSeconds()
         result.cpu = (cpu.user - cpuBefore.user, cpu.system - cpuBefore.system)
+        result.pageFaults = CPUAccounting.threadPageFaults() - faultsBefore
         result.receiveCalls = transport.counters.receiveCalls - callsBefore
         return result
     }

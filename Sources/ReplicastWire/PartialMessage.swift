@@ -16,9 +16,9 @@ final class PartialMessage {
 
     static func cost(of h: DatagramHeader) -> Int { h.messageLength + ((h.fragmentCount + 63) / 64) * 8 }
 
-    init(first: DatagramHeader, now: Instant) {
+    init(first: DatagramHeader, buffer: PayloadBuffer, now: Instant) {
         self.first = first
-        self.buffer = PayloadBuffer(count: first.messageLength)
+        self.buffer = buffer
         self.bitmap = Array(repeating: 0, count: (first.fragmentCount + 63) / 64)
         self.firstReceived = now
         self.lastReceived = now

@@ -2,7 +2,8 @@
 ///
 /// Single-fragment messages are decoded straight from the datagram (the bulk payload, if
 /// any, is copied once into a buffer of its own). A multi-fragment message gets one
-/// `PayloadBuffer` of its declared length, fragments are copied into place in whatever order
+/// `PayloadBuffer` of its declared length from a `MessageBufferPool` (memory of an earlier
+/// message, once that one is released), fragments are copied into place in whatever order
 /// they arrive, duplicates are discarded, and the message is decoded when its fragment bitmap
 /// is full: its bulk payload is a view of that buffer. Memory held by incomplete messages is
 /// bounded by `ReassemblyLimits`; `expire(now:)` drops those that stalled.
@@ -21,9 +22,12 @@ public final class Reassembler {
     /// The message the previous fragment belonged to (fragments of one transfer arrive in
     /// runs), so the common case needs no hash lookup. Cleared when it completes or expires.
     @exclusivity(unchecked) private var lastPartial: (key: MessageKey, partial: PartialMessage)?
+    /// Where multi-fragment messages' buffers come from and return to.
+    public let buffers: MessageBufferPool
 
-    public init(limits: ReassemblyLimits = ReassemblyLimits()) {
+    public init(limits: ReassemblyLimits = ReassemblyLimits(), buffers: MessageBufferPool = MessageBufferPool()) {
         self.limits = limits
+        self.buffers = buffers
         self.recent = RecentMessages(capacity: limits.maxRecentlyCompleted)
         partials.reserveCapacity(max(limits.maxIncompleteMessages, 0))
     }
@@ -66,7 +70,7 @@ public final class Reassembler {
             guard PartialMessage.cost(of: h) <= limits.maxBufferedBytes - bufferedBytes else {
                 throw .reassemblyMemoryExhausted
             }
-            partial = PartialMessage(first: h, now: now)
+            partial = PartialMessage(first: h, buffer: buffers.buffer(count: h.messageLength), now: now)
             partials[key] = partial
             bufferedBytes += partial.cost
         }
