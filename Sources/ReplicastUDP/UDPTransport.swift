@@ -36,6 +36,8 @@ public final class UDPTransport: DatagramTransport {
     private let wakeEvent: WakeEvent
     private let sendVector: SendVector
     private let receiveSlab: ReceiveSlab
+    /// Where `allocate(count:)` takes chunk buffers from, and where they return.
+    private let buffers = MessageBufferPool()
     /// The unicast socket, the multicast socket and the wake event, polled for input.
     private let pollSet: UnsafeMutablePointer<pollfd>
     private var joined: Set<GroupAddress> = []
@@ -175,10 +177,11 @@ public final class UDPTransport: DatagramTransport {
 
     // MARK: Sending
 
-    /// A plain buffer: UDP sends from any memory.
+    /// A plain buffer (UDP sends from any memory), from `buffers`: a chunk buffer released
+    /// after a put or a get is reused for the next, already mapped.
     public func allocate(count: Int) throws(TransportError) -> PayloadBuffer {
         guard count >= 0 else { throw TransportError("allocate", reason: "negative size \(count)") }
-        return PayloadBuffer(count: count)
+        return buffers.buffer(count: count)
     }
 
     /// Sends the batch with as few `sendmmsg` calls as its size and `sendBatchSize` allow,

@@ -4,6 +4,18 @@ import ReplicastWire
 import Testing
 
 @Suite struct UnicastTests {
+    @Test func aChunkBufferReleasedIsReusedByTheNextAllocation() throws {
+        let transport = try TestNetwork().transport()
+        defer { transport.close() }
+        var first: PayloadBuffer? = try transport.allocate(count: 1 << 20)
+        let address = first!.base
+        first = nil
+        let second = try transport.allocate(count: 1 << 20)
+        #expect(second.base == address)
+        #expect(second.count == 1 << 20)
+        #expect(throws: TransportError.self) { _ = try transport.allocate(count: -1) }
+    }
+
     @Test func roundTripToLocalEndpointAndBackToSource() throws {
         let network = TestNetwork()
         let a = try network.transport()
