@@ -283,28 +283,27 @@ struct VerbsBenchmark: ParsableCommand {
         let senderBefore = sender.counters
         let machineBefore = CPUAccounting.Machine.read()
         let start = ContinuousClock.now
-        let sending = Mutex<(posted: ContinuousClock.Instant, cpu: (user: Double, system: Double), error: (any Error)?)?>(nil)
+        let sending = Mutex<Result<(posted: ContinuousClock.Instant, cpu: (user: Double, system: Double)), any Error>?>(nil)
         let senderBox = UncheckedBox((self, sender, fragmenters))
+        finished.enter()
         let senderThread = Thread { [senderCore] in
             let (bench, sender, fragmenters) = senderBox.value
-            var failure: (any Error)?
-            do {
+            let outcome = Result { () throws -> (posted: ContinuousClock.Instant, cpu: (user: Double, system: Double)) in
                 if let senderCore { try VerbsTransport.pinCurrentThread(toCore: senderCore) }
                 let cpuBefore = CPUAccounting.threadSeconds()
                 try bench.send(fragmenters, from: sender, to: .group(group), start: start)
                 let cpu = CPUAccounting.threadSeconds()
-                sending.withLock { $0 = (ContinuousClock.now, (cpu.user - cpuBefore.user, cpu.system - cpuBefore.system), nil) }
-            } catch { failure = error }
-            if let failure { sending.withLock { $0 = (ContinuousClock.now, (0, 0), failure) } }
+                return (ContinuousClock.now, (cpu.user - cpuBefore.user, cpu.system - cpuBefore.system))
+            }
+            sending.withLock { $0 = outcome }
             senderDone.store(true, ordering: .releasing)
+            finished.leave()
         }
         senderThread.name = "sender"
         senderThread.start()
         finished.wait()
         let machine = CPUAccounting.Machine.read()
-        while sending.withLock({ $0 == nil }) { Thread.sleep(forTimeInterval: 0.01) }
-        let (posted, senderCPU, sendError) = sending.withLock { $0! }
-        if let sendError { throw sendError }
+        let (posted, senderCPU) = try sending.withLock { $0! }.get()
         let sent = sender.counters
         let got = results.withLock { $0 }
 

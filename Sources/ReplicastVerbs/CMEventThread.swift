@@ -38,18 +38,13 @@ struct CMEventThread: ~Copyable {
     init(channel: borrowing CMEventChannel, reportingTo table: CMEventTable<MulticastJoin>) throws(VerbsError) {
         let stopFD = cvs_eventfd()
         guard stopFD >= 0 else { throw .last("eventfd") }
-        let context = Unmanaged.passRetained(Loop(channel: channel.raw, stopFD: stopFD, table: table)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            Unmanaged<Loop>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<Loop>.fromOpaque(context).release()
+        let loop = Loop(channel: channel.raw, stopFD: stopFD, table: table)
+        do {
+            self.thread = try startThread { loop.run() }
+        } catch {
             Glibc.close(stopFD)
-            throw .returned("pthread_create", rc)
+            throw error
         }
-        self.thread = thread
         self.stopFD = stopFD
     }
 

@@ -58,17 +58,8 @@ final class SendLane: @unchecked Sendable {
         self.queuePair = consume queuePair
         self.slab = slab
 
-        let context = Unmanaged.passRetained(poster).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { context in
-            Unmanaged<Poster>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard rc == 0 else {
-            Unmanaged<Poster>.fromOpaque(context).release()
-            throw .returned("pthread_create", rc)
-        }
-        self.thread = thread
+        let poster = self.poster
+        self.thread = try startThread { poster.run() }
     }
 
     deinit { close() }

@@ -112,26 +112,28 @@ final class SendRing {
 
     /// Waits (busy-polling the completion queue) until `count` slots are free.
     func reserve(_ count: Int, timeout: Duration) throws(TransportError) {
-        if posted - completed + UInt64(count) <= depth { return }
-        let deadline = ContinuousClock.now + timeout
-        while posted - completed + UInt64(count) > depth {
-            if try reap() == 0 {
-                guard ContinuousClock.now < deadline else {
-                    throw TransportError("send", reason: "send queue stalled (\(posted - completed) in flight)")
-                }
-                cvs_cpu_relax()
-            }
+        try awaitCompletions(untilInFlight: Int(depth) - count, timeout: timeout) { inFlight in
+            TransportError("send", reason: "send queue stalled (\(inFlight) in flight)")
         }
     }
 
     /// Waits until every posted send has completed (before an address handle goes away).
     func quiesce(timeout: Duration) throws(TransportError) {
+        try awaitCompletions(untilInFlight: 0, timeout: timeout) { inFlight in
+            TransportError("quiesce sends", reason: "\(inFlight) sends did not complete")
+        }
+    }
+
+    /// Reaps completions until at most `limit` sends are in flight (a negative limit is never
+    /// met), or throws `timedOut` with the number still in flight once `timeout` has passed.
+    private func awaitCompletions(
+        untilInFlight limit: Int, timeout: Duration, timedOut: (UInt64) -> TransportError
+    ) throws(TransportError) {
+        if Int(posted - completed) <= limit { return }
         let deadline = ContinuousClock.now + timeout
-        while completed < posted {
+        while Int(posted - completed) > limit {
             if try reap() == 0 {
-                guard ContinuousClock.now < deadline else {
-                    throw TransportError("quiesce sends", reason: "\(posted - completed) sends did not complete")
-                }
+                guard ContinuousClock.now < deadline else { throw timedOut(posted - completed) }
                 cvs_cpu_relax()
             }
         }

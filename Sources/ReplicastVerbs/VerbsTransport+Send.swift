@@ -93,13 +93,12 @@ extension VerbsTransport {
             throw error
         }
         for part in parts { part.lane?.startPosting() }
-        var results = [(rc: Int32, posted: Int)](repeating: (0, 0), count: parts.count)
-        results[0] = sendRing.postChain()
-        for (k, part) in parts.enumerated() where part.lane != nil { results[k] = part.lane!.awaitPosting() }
+        let own = sendRing.postChain()
         var firstError: TransportError?
-        for (k, part) in parts.enumerated() {
+        for part in parts {
+            let (rc, posted) = part.lane?.awaitPosting() ?? own
             do {
-                try account(part.totals, rc: results[k].rc, posted: results[k].posted, of: part.range.count)
+                try account(part.totals, rc: rc, posted: posted, of: part.range.count)
             } catch {
                 firstError = firstError ?? error
             }
