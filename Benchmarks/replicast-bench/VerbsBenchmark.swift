@@ -292,6 +292,7 @@ struct VerbsBenchmark: ParsableCommand {
                 if let senderCore { try VerbsTransport.pinCurrentThread(toCore: senderCore) }
                 let cpuBefore = CPUAccounting.threadSeconds()
                 try bench.send(fragmenters, from: sender, to: .group(group), start: start)
+                try sender.flush()  // the lanes' last chains
                 let cpu = CPUAccounting.threadSeconds()
                 return (ContinuousClock.now, (cpu.user - cpuBefore.user, cpu.system - cpuBefore.system))
             }

@@ -16,12 +16,14 @@ import Musl
 /// Soft-RoCE does a send's protocol work (the packet copy, the ICRC, the IP stack and, for a
 /// group on the same device, every member's receive) inside the `ibv_post_send` system call,
 /// on the posting thread. One thread posting a transfer therefore bounds it by one core; with
-/// lanes, each `send` call builds one chain per lane, and the lanes' threads post theirs while
-/// the driving thread posts its own. On hardware the NIC does that work and one lane suffices.
+/// lanes, the driving thread hands chains to idle lanes and posts the rest itself, and does
+/// not wait for a lane to finish: the lanes and the driving thread post side by side, each as
+/// fast as its core allows. On hardware the NIC does that work and one lane suffices.
 ///
-/// The driving thread builds the lane's chain in `ring`, calls `startPosting()`, and must not
-/// touch `ring` again before `awaitPosting()` returns; the lane's thread touches it only in
-/// between. The completion queue is polled by the driving thread while the lane is idle.
+/// The driving thread builds a chain in `ring` while the lane is idle, hands it over with
+/// `startPosting(count:totals:)`, and must not touch `ring` again until the lane is idle
+/// (`isIdle`, or `finishPosting()` returns); the lane's thread touches it only in between.
+/// The completion queue is polled by the driving thread while the lane is idle.
 ///
 /// Setup: send completion queue, queue pair, head slab, thread; `close()` stops and joins
 /// the thread, then drops the rest in reverse.
@@ -64,12 +66,30 @@ final class SendLane: @unchecked Sendable {
 
     deinit { close() }
 
-    /// Has the lane's thread post the chain built in `ring`.
-    func startPosting() { poster.request() }
+    /// What the chain handed over last carries, until `finishPosting()` accounts for it.
+    private var handedOver: (count: Int, totals: VerbsTransport.ChainTotals)?
 
-    /// Waits until the lane's thread has posted; returns `ibv_post_send`'s result and how
-    /// many work requests it posted.
-    func awaitPosting() -> (rc: Int32, posted: Int) { poster.awaitResult() }
+    /// Whether the lane has posted everything handed to it (its ring is the driving
+    /// thread's again).
+    var isIdle: Bool { poster.isIdle }
+
+    /// Has the lane's thread post the chain built in `ring`: `count` work requests carrying
+    /// `totals`.
+    func startPosting(count: Int, totals: VerbsTransport.ChainTotals) {
+        precondition(handedOver == nil, "a lane's previous chain was not finished")
+        handedOver = (count, totals)
+        poster.request()
+    }
+
+    /// Waits until the lane's thread has posted the chain handed over last, if one is not
+    /// accounted for yet. Returns its size and totals with `ibv_post_send`'s result and how
+    /// many work requests it posted, or nil.
+    func finishPosting() -> (count: Int, totals: VerbsTransport.ChainTotals, rc: Int32, posted: Int)? {
+        guard let chain = handedOver else { return nil }
+        handedOver = nil
+        let (rc, posted) = poster.awaitResult()
+        return (chain.count, chain.totals, rc, posted)
+    }
 
     /// Stops and joins the thread, then destroys the queue pair, its completion queue and
     /// the slab. Sends in flight should have completed (`ring.quiesce`).
@@ -113,6 +133,8 @@ final class SendLane: @unchecked Sendable {
             Glibc.close(requestFD)
             Glibc.close(doneFD)
         }
+
+        var isIdle: Bool { done.load(ordering: .acquiring) == requested.load(ordering: .relaxed) }
 
         func request() {
             requested.add(1, ordering: .releasing)

@@ -19,7 +19,8 @@ public struct VerbsConfiguration: Sendable {
     /// Every `signalInterval`-th send (and the last of each `send` call) asks for a completion.
     public var signalInterval: Int = 16
     /// Queue pairs a large `send` is spread over, each posting from its own thread (the
-    /// transport's, and `sendLanes - 1` lane threads). Soft-RoCE does a send's protocol work,
+    /// transport's, and `sendLanes - 1` lane threads that `send` does not wait for).
+    /// Soft-RoCE does a send's protocol work,
     /// including every local member's receive, in the posting thread's system call, so one
     /// thread bounds a transfer by one core; lanes spread it over several. On hardware the
     /// NIC does that work, and 1 (no lane thread) suffices.

@@ -29,11 +29,14 @@ extension VerbsTransport {
     }
 
     /// Posts the batch's datagrams, in chains of up to 64 work requests, then empties it.
-    /// With send lanes, a batch of at least `2 * minimumLaneShare` datagrams is spread over
-    /// the transport's queue pair and its lanes', each posting its share at once (the
-    /// datagrams of one call may then go out in any order among the lanes). Throws, posting
-    /// nothing, if a datagram exceeds `maxDatagramSize` or a destination is not valid; throws
-    /// after a partial post if the device refuses one.
+    /// With send lanes, a batch of at least `2 * minimumLaneShare` datagrams is cut into one
+    /// part per queue pair: each part goes to a lane that is idle, or is posted by this
+    /// thread when none is. `send` does not wait for the lanes: their parts are counted when
+    /// handed over and posted while this thread goes on, in any order among the queue pairs;
+    /// a post the device refused a lane is thrown (and its count taken back) by the next
+    /// `send`, `flush()` or `leave`. Throws,
+    /// posting nothing, if a datagram exceeds `maxDatagramSize` or a destination is not
+    /// valid; throws after a partial post if the device refuses one.
     public func send(_ batch: inout SendBatch) throws(TransportError) {
         try ensureOpen("send")
         for i in 0..<batch.count {
@@ -47,22 +50,28 @@ extension VerbsTransport {
                 if controlEvents.hasFailures { try ensureGroupUsable(ip) }
             }
         }
+        let ways = batch.count < 2 * Self.minimumLaneShare ? 1 : 1 + lanes.count
+        let share = min(SendRing.chainCapacity, (batch.count + ways - 1) / ways)
         var start = 0
         while start < batch.count {
-            let remaining = batch.count - start
-            let ways = min(1 + lanes.count, max(1, remaining / Self.minimumLaneShare))
-            let share = min(SendRing.chainCapacity, (remaining + ways - 1) / ways)
-            let end = min(batch.count, start + ways * share)
-            if ways == 1 {
-                try post(batch, start..<end)
+            let part = start..<min(batch.count, start + share)
+            if ways > 1, let lane = lanes.first(where: \.isIdle) {
+                try handOver(batch, part, to: lane)
             } else {
-                try postAcrossLanes(batch, start..<end, share: share)
+                try post(batch, part)
             }
-            start = end
+            start = part.upperBound
         }
         counters.sendCalls += 1
         batch.removeAll()
         try reapSendCompletions()
+    }
+
+    /// Waits until every lane has posted what it was handed and every send has completed;
+    /// throws if the device refused a lane's post.
+    public func flush() throws(TransportError) {
+        try ensureOpen("flush")
+        try quiesceSends()
     }
 
     /// Datagrams each lane gets at least before a batch is spread over lanes.
@@ -76,34 +85,32 @@ extension VerbsTransport {
         try account(totals, rc: rc, posted: posted, of: range.count)
     }
 
-    /// Builds one chain of `share` datagrams per ring (the transport's first, then its
-    /// lanes'), has the lanes post theirs while this thread posts its own, and waits for them.
-    private func postAcrossLanes(_ batch: borrowing SendBatch, _ range: Range<Int>, share: Int) throws(TransportError) {
-        var parts: [(ring: SendRing, lane: SendLane?, range: Range<Int>, totals: ChainTotals)] = []
+    /// Builds `batch[range]` as one chain in the idle `lane`'s ring and has its thread post it.
+    private func handOver(_ batch: borrowing SendBatch, _ range: Range<Int>, to lane: SendLane) throws(TransportError) {
+        try finishPosting(lane)
+        try lane.ring.reserve(range.count, timeout: configuration.sendStallTimeout)
+        let totals: ChainTotals
         do {
-            for (k, from) in stride(from: range.lowerBound, to: range.upperBound, by: share).enumerated() {
-                let lane = k == 0 ? nil : lanes[k - 1]
-                let ring = lane?.ring ?? sendRing
-                let part = from..<min(range.upperBound, from + share)
-                try ring.reserve(part.count, timeout: configuration.sendStallTimeout)
-                parts.append((ring, lane, part, try buildChain(batch, part, into: ring)))
-            }
+            totals = try buildChain(batch, range, into: lane.ring)
         } catch {
-            parts.forEach { $0.ring.discardChain() }
+            lane.ring.discardChain()
             throw error
         }
-        for part in parts { part.lane?.startPosting() }
-        let own = sendRing.postChain()
-        var firstError: TransportError?
-        for part in parts {
-            let (rc, posted) = part.lane?.awaitPosting() ?? own
-            do {
-                try account(part.totals, rc: rc, posted: posted, of: part.range.count)
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
-        if let firstError { throw firstError }
+        try account(totals, rc: 0, posted: range.count, of: range.count)
+        lane.startPosting(count: range.count, totals: totals)
+    }
+
+    /// Waits for the chain last handed to `lane`, if its result is not taken yet. A chain is
+    /// counted as sent when handed over; if the device refused part of it, that count is
+    /// taken back and the chain counted as `post` counts a refused one (its unposted
+    /// datagrams as send errors), and the failure is thrown.
+    private func finishPosting(_ lane: SendLane) throws(TransportError) {
+        guard let chain = lane.finishPosting(), chain.rc != 0 else { return }
+        counters.datagramsSent -= UInt64(chain.count)
+        counters.bytesSent -= chain.totals.bytes
+        counters.multicastDatagramsSent -= chain.totals.multicastDatagrams
+        counters.multicastBytesSent -= chain.totals.multicastBytes
+        try account(chain.totals, rc: chain.rc, posted: chain.posted, of: chain.count)
     }
 
     /// What one chain carries, for the counters.
@@ -163,15 +170,7 @@ extension VerbsTransport {
             let total = head.count + entry.body.count
             totals.bytes += UInt64(total)
             let body = entry.body
-            if total <= ring.maxInlineData {
-                // Copied by the post itself: point at the batch's head and the body as they lie.
-                flags.insert(.inline)
-                sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: head.baseAddress)), length: UInt32(head.count), lkey: 0)
-                sge[1] = ibv_sge(
-                    addr: UInt64(UInt(bitPattern: body.buffer.map { $0.base + body.range.lowerBound })),
-                    length: UInt32(body.count), lkey: 0)
-                wr.pointee.num_sge = body.isEmpty ? 1 : 2
-            } else if let buffer = body.buffer, !body.isEmpty, let lkey = registeredLKey(buffer) {
+            if total > ring.maxInlineData, let buffer = body.buffer, !body.isEmpty, let lkey = registeredLKey(buffer) {
                 // Head from the send slab, body from its own memory region.
                 slotBase.copyMemory(from: head.baseAddress!, byteCount: head.count)
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(head.count), lkey: ring.lkey)
@@ -182,13 +181,16 @@ extension VerbsTransport {
                 if head.isEmpty { sge[0] = sge[1] }
                 ring.retain(buffer, slot: slot)
             } else {
-                // Head and (unregistered) body copied into the slot.
+                // Head and body copied into the slot: a body not registered, or a datagram
+                // small enough to go inline (from the slot, not the batch: a lane may post
+                // it after `send` has returned and the batch was reused).
                 if let h = head.baseAddress { slotBase.copyMemory(from: h, byteCount: head.count) }
                 body.withUnsafeBytes { b in
                     if let p = b.baseAddress { (slotBase + head.count).copyMemory(from: p, byteCount: b.count) }
                 }
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(total), lkey: ring.lkey)
                 wr.pointee.num_sge = 1
+                if total <= ring.maxInlineData { flags.insert(.inline) }
             }
             wr.pointee.send_flags = flags.rawValue
             ring.chainLength = n + 1
@@ -203,19 +205,34 @@ extension VerbsTransport {
         return entry.lkey
     }
 
-    /// Waits until every posted send has completed, on every lane (before an address handle
-    /// goes away). The lanes are idle between `send` calls.
+    /// Waits until every lane has posted what it was handed and every posted send has
+    /// completed (before an address handle goes away); throws the first failure after
+    /// waiting for all of them.
     func quiesceSends() throws(TransportError) {
-        try sendRing.quiesce(timeout: configuration.sendStallTimeout)
-        for lane in lanes { try lane.ring.quiesce(timeout: configuration.sendStallTimeout) }
+        var firstError: TransportError?
+        for lane in lanes {
+            do { try finishPosting(lane) } catch { firstError = firstError ?? error }
+        }
+        do {
+            try sendRing.quiesce(timeout: configuration.sendStallTimeout)
+            for lane in lanes { try lane.ring.quiesce(timeout: configuration.sendStallTimeout) }
+        } catch {
+            firstError = firstError ?? error
+        }
         takeCompletionErrors()
+        if let firstError { throw firstError }
     }
 
-    /// Polls the send completion queues, freeing completed slots. Returns the completions seen.
+    /// Polls the send completion queues, of the transport's queue pair and of every idle
+    /// lane (counting what the lane posted), freeing completed slots. Returns the
+    /// completions seen.
     @discardableResult
     func reapSendCompletions() throws(TransportError) -> Int {
         var n = try sendRing.reap()
-        for lane in lanes { n += try lane.ring.reap() }
+        for lane in lanes where lane.isIdle {
+            try finishPosting(lane)
+            n += try lane.ring.reap()
+        }
         takeCompletionErrors()
         return n
     }

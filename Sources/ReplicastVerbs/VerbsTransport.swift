@@ -40,8 +40,9 @@ import Musl
 ///   Every `signalInterval`-th send and the last of each chain are signalled.
 /// - Send lanes (`sendLanes` > 1): extra queue pairs in the same protection domain, each with
 ///   its own send completion queue, head slab and posting thread (`SendLane`). A large `send`
-///   is split into one chain per lane; the lanes post theirs while the driving thread posts
-///   its own, and `send` returns when all are posted. A datagram's source is then the queue
+///   is cut into one part per queue pair; idle lanes take parts and post them while the
+///   driving thread posts the rest and goes on (`flush()` waits for the lanes, and their
+///   counts). A datagram's source is then the queue
 ///   pair that sent it, so every queue pair receives: they share one receive queue (SRQ) and
 ///   the receive completion queue, and a reply to a lane arrives as any other datagram.
 ///
