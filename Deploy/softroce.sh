@@ -155,7 +155,7 @@ run_in_vm() {
 
 # The bench command inside the VM ($1: replicast-bench, $2: rounds): rounds of perftest's raw UD send
 # bandwidth (ib_send_bw server and client on rxe0, run by the bench itself so each round's
-# figures are set against the ceiling measured just before them), then the project's transfers
+# figures are set against the ceiling measured around them), then the project's transfers
 # and puts. Its output comes back on the console between markers (the guest's /tmp is its own).
 bench_command() {
     cat <<'EOF'
@@ -176,15 +176,29 @@ build_bench() {
     phase_done "host release build"
 }
 
+# How the host's CPU time went between two "cpu" lines of /proc/stat: busy (user, nice,
+# system, irq, softirq), idle (idle, iowait) and stolen by the hypervisor (the other tenants
+# of this shared machine: TCG's vCPUs lose that time).
+host_cpu_share() {
+    awk -v a="$1" -v b="$2" 'BEGIN {
+        split(a, x, " "); split(b, y, " ")
+        for (i = 2; i <= 9; i++) d[i] = y[i] - x[i]
+        total = 0; for (i = 2; i <= 9; i++) total += d[i]
+        if (total <= 0) { print "not measured"; exit }
+        printf "%.0f%% busy, %.0f%% idle, %.0f%% stolen", 100 * (d[2] + d[3] + d[4] + d[7] + d[8]) / total,
+            100 * (d[5] + d[6]) / total, 100 * d[9] / total }'
+}
+
 # Benchmarks/results/softroce.md from the outputs of one bench run.
 write_bench_results() {
-    local results="$REPO/Benchmarks/results/softroce.md" dir=$1 load=$2
+    local results="$REPO/Benchmarks/results/softroce.md" dir=$1 load=$2 busy=$3
     {
         echo "# Soft-RoCE: the verbs transport against perftest, on rxe0 in one VM"
         echo
         echo "Recorded $(date -u +%Y-%m-%dT%H:%MZ) by \`Deploy/softroce.sh bench\`: Debian's kernel $(basename "$(newest_kernel)") in qemu"
         echo "under TCG (no KVM, see shared/SOFT-ROCE.md), $VM_CPUS virtual CPUs and $VM_MEMORY on a host of $(nproc) shared cores"
-        echo "(load average at start: $load); rxe0 over a veth pair inside the VM, path MTU 4096."
+        echo "(load average at start: $load; over the VM run the host's CPU time was $busy); rxe0 over a veth"
+        echo "pair inside the VM, path MTU 4096."
         echo
         echo "**TCG emulates every instruction, and rxe does all of RoCE in the guest kernel: the absolute"
         echo "numbers mean little. The figure is the ratio to perftest's raw UD send bandwidth measured in"
@@ -198,61 +212,50 @@ write_bench_results() {
 - **The ceiling** is one perftest sender QP and one receiver QP on rxe0. Its traffic is
   unicast to the device's own address, which rxe short-cuts (no IP stack); the project's
   transfers go to a multicast group, through the guest's IP multicast loopback.
-- **Where the time goes.** Each transfer run prints the CPU time of the sender thread, of each
-  member thread, and of the whole VM (from /proc/stat). rxe does RoCE in the guest kernel,
-  and for a multicast datagram on one device it does all of it inside the sender's
-  `ibv_post_send` system call: build and copy the packet, compute its ICRC, send it through
-  IP, loop it back, check the ICRC, and copy it into a receive buffer of *every* member QP.
-  A datagram to 3 members costs the sender's system call four 4 KiB copies where perftest's
-  costs two, and that serial work bounds the 3-member rate: in the bench runs of 2026-11-21
-  the sender thread spent 81 to 85% of each 3-member run in system time while the VM had
-  12 to 25% idle (31 to 41% with 1 member).
+- **Noise.** The VM's two vCPUs run on a host of two shared cores, and consecutive rounds of
+  the same workload move by 10 to 20%: read the medians, and the per-round column for the
+  spread. Each round measures the ceiling before and after its workloads, and sets them
+  against the mean of the two; "ratio of the means" sets the mean rate over the rounds
+  against the mean ceiling.
+- **Where the time goes.** Each transfer run below prints the CPU time of the sender thread,
+  of each member thread, and of the whole VM (from /proc/stat). rxe does RoCE in the guest
+  kernel, and for a multicast datagram on one device it does all of it inside the posting
+  thread's `ibv_post_send` system call: build and copy the packet, compute its ICRC, send it
+  through IP, loop it back, check the ICRC, and copy it into a receive buffer of *every*
+  member QP. Counting 4 KiB passes: perftest's post makes 5 (copy into the packet, clear the
+  new buffer, ICRC, ICRC check, copy to the one receiver); a post to 3 members makes 7, plus
+  the IP stack and its loopback. So with one posting thread, 3-member transfers sit near
+  5/7 = 0.71 of the ceiling, whatever the transport does.
+- **Send lanes** (`VerbsConfiguration.sendLanes`, `--send-lanes`) spread that work over
+  cores: with 2, `send` cuts each batch of a transfer into two parts; an idle lane (a second
+  queue pair with its own posting thread) takes one, and the driving thread posts the other
+  and goes on to the next batch without waiting for the lane. Both vCPUs then do rxe's work,
+  and the VM has little idle time left (the CPU lines below): what bounds the 3-member rate
+  is the two vCPUs' time, the kernel's per-member work plus the three members' receive loops.
+  With 1 member, where the VM has CPU to spare, 2 lanes go well above perftest's
+  single-thread ceiling. Every queue pair receives through one shared receive queue, so
+  replies to a lane arrive (the put rows with 2 lanes depend on that: the servers' ACKs go
+  to whichever queue pair sent). On hardware the NIC does this work, the switch replicates,
+  and each member has its own NIC and cores; one lane suffices there.
 - **The members' own cost** is what the transport controls: poll, header check, reassembly
-  copy, and the sleep and wake-up. Without moderation a member slept and was woken for about
-  every second datagram (an arm, a poll(2) and an event read each time: 1.2 to 1.5 s of CPU
-  per member for 64 MiB in the runs of 2026-11-21). With software completion moderation
+  copy into a pooled buffer, and the sleep and wake-up. With software completion moderation
   (`completionModeration`, 200 us: while traffic flows, `receive` sleeps once per batch
-  instead) a member took 2.5 to 3.6 datagrams per call and 0.55 to 1.3 s of CPU in those runs.
+  instead of arming the completion queue and waking per datagram or two) the member lines
+  below show how many datagrams each receive call took and what the member cost.
 - **Transfers to 1 member** compare like with like (one receiver): the transport's send path
   (heads in the registered send slab, each chunk's bytes as a second scatter/gather entry
   straight from its registered buffer, chains of up to 64 work requests, one signalled in 16)
   and its receive path keep up with perftest.
-- **Send lanes** (`VerbsConfiguration.sendLanes`, `--send-lanes`): with 2, each `send` of a
-  transfer's batch is split into two chains, one posted by the driving thread and one by a
-  lane thread on a second queue pair, so rxe's work in `ibv_post_send` runs on both vCPUs.
-  With 1 member, where the VM has idle CPU, that lifts the rate well above perftest's
-  single-thread ceiling (1.31 in the run of 11:51Z). With 3 members it raised the ratio from
-  0.76 to 0.87, higher in every round of that quiet-host run; in noisier runs of the same day
-  the two were within the noise of each other (medians 0.85 and 0.86). The VM is then nearly
-  saturated (11 to 14% idle): the sender's kernel work (about 2.8 s of CPU per 64 MiB to 3
-  members; with lanes the sender line counts only the driving thread's half) plus the three
-  members' receive loops (0.5 to 0.8 s each) is what bounds it. Every
-  queue pair receives through one shared receive queue, so replies to a lane arrive (the
-  put rows with 2 lanes depend on that: the servers' ACKs go to whichever queue pair sent).
-- **Transfers to 3 members** stay below the 0.9 goal on a quiet host, and a simple count of
-  the 4 KiB passes the sender's system call makes per datagram says why. perftest: copy into
-  the packet, clear the new buffer (the kernel zeroes allocations), ICRC, ICRC check, copy to
-  the one receiver: 5. To 3 members: the same 4, plus a copy per member: 7, plus the IP
-  stack and its loopback. 5/7 = 0.71 is about where the measured ratio sits with one send
-  lane when the host is quiet (0.71 to 0.77 per round at 11:51Z, 0.64 to 0.91 over the day's
-  runs); it is higher when the host is loaded (0.81 to 1.14 in a run where perftest fell to
-  12 MiB/s), because perftest's two busy-polling threads lose more to the load than the
-  transport's sleeping members do.
-  The transport cannot remove those passes: they are rxe doing every member's receive in
-  the sender's system call. On hardware the switch replicates and each member has its own
-  NIC and cores; a single soft-RoCE device cannot show that. Also tried on this rig, in
-  runs of 2026-11-21 (2 rounds each, ratios moved with the host's noise, none reliably over
-  0.9): members that parse headers without the reassembly copy (0.75 to 0.82: the copy is
-  not what bounds it); RPS steering the loopback to the second vCPU (the sender's system
-  time halves, but unpaced transfers then overrun the members and datagrams are lost); TSC
-  instead of HPET as the guest's clocksource (0.72 to 0.96).
 - **Puts** add what a store does per chunk: the negotiation round trip, SHA-256 at the client
-  and at each of the 3 servers (its cost in this VM is printed below), the write, the ACKs; a few
-  chunks are retried (declined windows, expired reservations under TCG's scheduling; the
-  server counters below show whether any transfer was incomplete, i.e. lost datagrams).
+  and at each of the 3 servers (its cost in this VM is printed below: four hashes of every
+  chunk on two vCPUs bound the put rate by themselves), the write, the ACKs; a few chunks are
+  retried (declined windows, expired reservations under TCG's scheduling; the server
+  counters below show whether any transfer was incomplete, i.e. lost datagrams).
 - **Wire bytes per byte stored** (client's transport counters, all of it multicast) is about
   1/3 with 3 replicas: each chunk is sent once, plus headers, proposals and relayed ACKs, plus
   any retried chunk.
+- Earlier runs, the changes they measured, and what was tried and not adopted are in
+  `softroce-history.md` next to this file.
 EOF
         echo
         echo "## Commands"
@@ -266,6 +269,7 @@ EOF
         echo '#     (Fragmenter + VerbsTransport, runtime pacing)'
         echo '#   32 chunks of 1 MiB, 3 replicas, 5 in-process StorageNodes and a ReplicastClient over verbs,'
         echo '#     with 1 send lane then 2'
+        echo '#   the ib_send_bw pair again; the mean of the two is the round'"'"'s ceiling'
         echo '```'
         echo
         echo "## Timings"
@@ -307,7 +311,7 @@ main() {
                 || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
             ;;
         bench)
-            local load out bin
+            local load out bin cpu_before
             load="$(cut -d' ' -f1-3 /proc/loadavg)"
             install_dependencies
             build_bench
@@ -316,6 +320,7 @@ main() {
             rm -rf "$out"
             mkdir -p "$out"
             # The environment does not reach the guest: the rounds go as an argument.
+            cpu_before="$(head -1 /proc/stat)"
             VM_LABEL="replicast-bench verbs --device rxe0 --perftest --rounds $BENCH_ROUNDS" \
                 run_in_vm bash -c "$(bench_command)" bench "$bin" "$BENCH_ROUNDS" \
                 || { rc=$?; echo "softroce: total $((SECONDS - started)) s"; exit "$rc"; }
@@ -326,7 +331,7 @@ main() {
             awk '/^\| / { if (!inside) { table = ""; inside = 1 } table = table $0 "\n"; next } { inside = 0 }
                  END { printf "%s", table }' "$out/replicast-bench.out" >"$out/summary.md"
             [[ -s "$out/summary.md" ]] || { echo "softroce: no summary table in the bench's output" >&2; exit 1; }
-            write_bench_results "$out" "$load"
+            write_bench_results "$out" "$load" "$(host_cpu_share "$cpu_before" "$(head -1 /proc/stat)")"
             exit 0
             ;;
         exec)

@@ -20,10 +20,13 @@ import Synchronization
 ///    thread of its own, as a storage node does; each with `--send-lanes` lanes in turn (1,
 ///    then 2: rxe does a send's work in the posting thread, so lanes spread it over cores);
 /// 2. puts: `--nodes` in-process `StorageNode`s and a `ReplicastClient` over verbs put 1 MiB
-///    chunks with `--replicas` replicas, with each lane count.
+///    chunks with `--replicas` replicas, with each lane count;
+/// 3. with `--perftest`, the ceiling again.
 ///
-/// Each rate is set against the ceiling measured in the same round (the host is shared, so the
-/// ceiling drifts between rounds); the summary gives medians over the rounds.
+/// Each rate is set against its round's ceiling, the mean of the two perftest runs around the
+/// workloads (the host is shared, and perftest's rate moves between runs); the summary gives,
+/// over the rounds, the median of those ratios and the ratio of the mean rate to the mean
+/// ceiling.
 struct VerbsBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verbs", abstract: "Rendezvous transfers and 3-replica puts over the verbs transport.")
@@ -51,8 +54,8 @@ struct VerbsBenchmark: ParsableCommand {
     @Option(help: "Replicas per chunk.") var replicas = 3
     @Option(help: "Chunks in flight in the put runs.") var window = 4
     @Option(help: "Directory for the nodes' stores.") var dir = "/tmp/replicast-bench-verbs"
-    @Option(help: "Rounds; each measures the ceiling (with --perftest), then every workload once.") var rounds = 3
-    @Flag(help: "Measure the ceiling before each round: ib_send_bw -c UD -s 4096, server and client on the device.")
+    @Option(help: "Rounds; each runs every workload once, between two measurements of the ceiling (with --perftest).") var rounds = 3
+    @Flag(help: "Measure the ceiling before and after each round's workloads: ib_send_bw -c UD -s 4096, server and client on the device.")
     var perftest = false
     @Option(help: "Seconds each ib_send_bw run lasts (-D).") var perftestSeconds = 5
     @Option(help: "A fixed ceiling instead: ib_send_bw's BW average, MB/s of 2^20 bytes.") var ceilingMbps: Double?
@@ -85,41 +88,58 @@ struct VerbsBenchmark: ParsableCommand {
             if let ceiling { rows[name]!.ratios.append(rate / ceiling) }
             if let wirePerStored { rows[name]!.wirePerStored.append(wirePerStored) }
             rows[name]!.incomplete = rows[name]!.incomplete || incomplete
-            print("  => \(mib(rate))" + (ceiling.map { ", \(fixed(rate / $0, 2)) of this round's ceiling" } ?? ""))
-            fflush(nil)  // progress shows as it happens, through the VM's console too
         }
+        let ceilingName = "raw UD sends, `ib_send_bw -c UD -s 4096` (the ceiling)"
         for round in 1...rounds {
             print("")
             print("## round \(round) of \(rounds)")
-            var ceiling = ceilingMbps.map { $0 * 1_048_576 }
-            if perftest {
-                ceiling = try measureCeiling(verbose: round == 1)
-                record("raw UD sends, `ib_send_bw -c UD -s 4096` (the ceiling)", ceiling!, ceiling: ceiling)
+            // perftest's rate moves by 10 to 20% between runs of a few seconds in the VM: each
+            // round measures it before and after its workloads and takes the mean.
+            let before = perftest ? try measureCeiling(verbose: round == 1) : nil
+            var measured: [(name: String, rate: Double, wirePerStored: Double?, incomplete: Bool)] = []
+            func done(_ name: String, _ rate: Double, wirePerStored: Double? = nil, incomplete: Bool = false) {
+                measured.append((name, rate, wirePerStored, incomplete))
+                print("  => \(mib(rate))")
+                fflush(nil)  // progress shows as it happens, through the VM's console too
             }
             if transfers > 0 {
                 for m in memberCounts {
                     for lanes in laneCounts {
                         let t = try transferRun(members: m, sendLanes: lanes)
-                        record("\(chunkSize >> 20) MiB rendezvous transfers to \(m) member\(m == 1 ? "" : "s"), \(lanesNote(lanes)) "
-                            + "(chunk bytes complete at every member)", t.goodput, ceiling: ceiling, incomplete: !t.complete)
+                        done("\(chunkSize >> 20) MiB rendezvous transfers to \(m) member\(m == 1 ? "" : "s"), \(lanesNote(lanes)) "
+                            + "(chunk bytes complete at every member)", t.goodput, incomplete: !t.complete)
                     }
                 }
             }
             if putChunks > 0 {
                 for lanes in laneCounts {
                     let p = try putRun(sendLanes: lanes)
-                    record("\(replicas)-replica puts, \(chunkSize >> 20) MiB chunks, \(nodes) storage nodes, \(lanesNote(lanes)) (object bytes)",
-                           p.rate, ceiling: ceiling, wirePerStored: p.wirePerStored)
+                    done("\(replicas)-replica puts, \(chunkSize >> 20) MiB chunks, \(nodes) storage nodes, \(lanesNote(lanes)) (object bytes)",
+                         p.rate, wirePerStored: p.wirePerStored)
                 }
             }
+            var ceiling = ceilingMbps.map { $0 * 1_048_576 }
+            if let before {
+                let after = try measureCeiling(verbose: false)
+                ceiling = (before + after) / 2
+                print("  ceiling of round \(round): \(mib(before)) before its workloads, \(mib(after)) after, mean \(mib(ceiling!))")
+                record(ceilingName, ceiling!, ceiling: ceiling)
+            }
+            for m in measured {
+                record(m.name, m.rate, ceiling: ceiling, wirePerStored: m.wirePerStored, incomplete: m.incomplete)
+                print("  => \(m.name): \(mib(m.rate))" + (ceiling.map { ", \(fixed(m.rate / $0, 2)) of the round's ceiling" } ?? ""))
+            }
+            fflush(nil)
         }
+        let ceilingMean = rows[ceilingName].map { mean($0.rates) } ?? ceilingMbps.map { $0 * 1_048_576 }
         var table = [
-            "| workload on \(device), median of \(rounds) rounds | MiB/s | ratio to ib_send_bw (same round) | per round | note |",
-            "| --- | ---: | ---: | --- | --- |",
+            "| workload on \(device), \(rounds) rounds | MiB/s, median | ratio to ib_send_bw, median of the rounds' | ratio of the means | per round | note |",
+            "| --- | ---: | ---: | ---: | --- | --- |",
         ]
         for name in order {
             let r = rows[name]!
             let ratio = r.ratios.isEmpty ? "-" : fixed(median(r.ratios), 2)
+            let ofMeans = ceilingMean.map { fixed(mean(r.rates) / $0, 2) } ?? "-"
             let each = r.ratios.isEmpty ? "" : r.ratios.map { fixed($0, 2) }.joined(separator: ", ")
             var notes: [String] = []
             if !r.wirePerStored.isEmpty {
@@ -127,12 +147,14 @@ struct VerbsBenchmark: ParsableCommand {
                     + "(\(r.wirePerStored.map { fixed($0, 3) }.joined(separator: ", ")))")
             }
             if r.incomplete { notes.append("some transfers incomplete at some member") }
-            table.append("| \(name) | \(fixed(median(r.rates) / 1_048_576, 2)) | \(ratio) | \(each) | \(notes.joined(separator: "; ")) |")
+            table.append("| \(name) | \(fixed(median(r.rates) / 1_048_576, 2)) | \(ratio) | \(ofMeans) | \(each) | \(notes.joined(separator: "; ")) |")
         }
         print("")
         table.forEach { print($0) }
         if let summary { try (table.joined(separator: "\n") + "\n").write(toFile: summary, atomically: true, encoding: .utf8) }
     }
+
+    func mean(_ values: [Double]) -> Double { values.reduce(0, +) / Double(values.count) }
 
     func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
