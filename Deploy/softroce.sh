@@ -213,7 +213,7 @@ write_bench_results() {
   unicast to the device's own address, which rxe short-cuts (no IP stack); the project's
   transfers go to a multicast group, through the guest's IP multicast loopback.
 - **Noise.** The VM's two vCPUs run on a host of two shared cores, and consecutive rounds of
-  the same workload move by 10 to 20%: read the medians, and the per-round column for the
+  the same workload often move by 10 to 20%, sometimes more: read the medians, and the per-round column for the
   spread. Each round measures the ceiling before and after its workloads, and sets them
   against the mean of the two; "ratio of the means" sets the mean rate over the rounds
   against the mean ceiling.
@@ -247,8 +247,8 @@ write_bench_results() {
   straight from its registered buffer, chains of up to 64 work requests, one signalled in 16)
   and its receive path keep up with perftest.
 - **Puts** add what a store does per chunk: the negotiation round trip, SHA-256 at the client
-  and at each of the 3 servers (its cost in this VM is printed below: four hashes of every
-  chunk on two vCPUs bound the put rate by themselves), the write, the ACKs; a few chunks are
+  and at each of the 3 servers (its cost in this VM is printed below: at these rates the four
+  hashes of every chunk take about a third of the two vCPUs), the write, the ACKs; a few chunks are
   retried (declined windows, expired reservations under TCG's scheduling; the server
   counters below show whether any transfer was incomplete, i.e. lost datagrams).
 - **Wire bytes per byte stored** (client's transport counters, all of it multicast) is about
