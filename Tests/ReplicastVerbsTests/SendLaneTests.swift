@@ -30,16 +30,10 @@ final class SendLaneTests {
         var batch = SendBatch(maxDatagrams: 256, headCapacity: 4096)
         var sequence: UInt32 = 0
         for i in 0..<registered {
-            let range = (i * bodySize)..<((i + 1) * bodySize)
-            TestDatagram.fillBody(UnsafeMutableRawBufferPointer(rebasing: slab.mutableBytes[range]), sequence: sequence)
-            TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(buffer: slab, range: range))
-            sequence += 1
+            TestDatagram.appendInPlace(&batch, to: group, buffer: slab, range: (i * bodySize)..<((i + 1) * bodySize), sequence: &sequence)
         }
         for size in Array(repeating: bodySize, count: bounced) + Array(repeating: 24, count: small) {
-            let body = PayloadBuffer(count: size)
-            TestDatagram.fillBody(body.mutableBytes, sequence: sequence)
-            TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(body))
-            sequence += 1
+            TestDatagram.appendFresh(&batch, to: group, size: size, sequence: &sequence)
         }
         let total = Int(sequence)
         try sender.send(&batch)
@@ -104,17 +98,9 @@ final class SendLaneTests {
         for r in 0..<rounds {
             for i in 0..<registered {
                 let at = (r * registered + i) * bodySize
-                let range = at..<(at + bodySize)
-                TestDatagram.fillBody(UnsafeMutableRawBufferPointer(rebasing: slab.mutableBytes[range]), sequence: sequence)
-                TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(buffer: slab, range: range))
-                sequence += 1
+                TestDatagram.appendInPlace(&batch, to: group, buffer: slab, range: at..<(at + bodySize), sequence: &sequence)
             }
-            for _ in 0..<small {
-                let body = PayloadBuffer(count: 24)
-                TestDatagram.fillBody(body.mutableBytes, sequence: sequence)
-                TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(body))
-                sequence += 1
-            }
+            for _ in 0..<small { TestDatagram.appendFresh(&batch, to: group, size: 24, sequence: &sequence) }
             try sender.send(&batch)
         }
         #expect(sender.counters.datagramsSent == UInt64(sequence))  // counted when handed over

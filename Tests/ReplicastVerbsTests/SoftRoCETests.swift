@@ -75,24 +75,10 @@ final class SoftRoCETests {
         var batch = SendBatch(maxDatagrams: 128, headCapacity: 4096)
         var sequence: UInt32 = 0
         for i in 0..<registered {
-            let range = (i * bodySize)..<((i + 1) * bodySize)
-            TestDatagram.fillBody(UnsafeMutableRawBufferPointer(rebasing: slab.mutableBytes[range]), sequence: sequence)
-            TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence,
-                                body: Payload(buffer: slab, range: range))
-            sequence += 1
+            TestDatagram.appendInPlace(&batch, to: group, buffer: slab, range: (i * bodySize)..<((i + 1) * bodySize), sequence: &sequence)
         }
-        for _ in 0..<bounced {
-            let body = PayloadBuffer(count: bodySize)
-            TestDatagram.fillBody(body.mutableBytes, sequence: sequence)
-            TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(body))
-            sequence += 1
-        }
-        for _ in 0..<small {
-            let body = PayloadBuffer(count: 24)
-            TestDatagram.fillBody(body.mutableBytes, sequence: sequence)
-            TestDatagram.append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(body))
-            sequence += 1
-        }
+        for _ in 0..<bounced { TestDatagram.appendFresh(&batch, to: group, size: bodySize, sequence: &sequence) }
+        for _ in 0..<small { TestDatagram.appendFresh(&batch, to: group, size: 24, sequence: &sequence) }
         let total = Int(sequence)
         try sender.send(&batch)
         let emptied = batch.isEmpty

@@ -35,6 +35,25 @@ enum TestDatagram {
         precondition(appended, "test batch too small")
     }
 
+    /// Appends the next multicast datagram to `group` with a fresh (unregistered) body of
+    /// `size` bytes, and advances `sequence`.
+    static func appendFresh(_ batch: inout SendBatch, to group: GroupAddress, size: Int, sequence: inout UInt32) {
+        let body = PayloadBuffer(count: size)
+        fillBody(body.mutableBytes, sequence: sequence)
+        append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(body))
+        sequence += 1
+    }
+
+    /// Appends the next multicast datagram to `group` with its body written into
+    /// `buffer[range]` (a registered slab: sent without a copy), and advances `sequence`.
+    static func appendInPlace(
+        _ batch: inout SendBatch, to group: GroupAddress, buffer: PayloadBuffer, range: Range<Int>, sequence: inout UInt32
+    ) {
+        fillBody(UnsafeMutableRawBufferPointer(rebasing: buffer.mutableBytes[range]), sequence: sequence)
+        append(&batch, to: .group(group), kind: .multicast, sequence: sequence, body: Payload(buffer: buffer, range: range))
+        sequence += 1
+    }
+
     /// A received datagram, checked: nil if the head or any body byte is wrong.
     struct Checked: Equatable {
         var kind: Kind
