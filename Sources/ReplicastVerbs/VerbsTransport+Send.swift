@@ -32,11 +32,11 @@ extension VerbsTransport {
     /// With send lanes, a batch of at least `2 * minimumLaneShare` datagrams is cut into one
     /// part per queue pair: each part goes to a lane that is idle, or is posted by this
     /// thread when none is. `send` does not wait for the lanes: their parts are counted when
-    /// handed over and posted while this thread goes on, in any order among the queue pairs;
-    /// a post the device refused a lane is thrown (and its count taken back) by the next
-    /// `send`, `flush()` or `leave`. Throws,
-    /// posting nothing, if a datagram exceeds `maxDatagramSize` or a destination is not
-    /// valid; throws after a partial post if the device refuses one.
+    /// handed over and posted while this thread goes on, in any order among the queue pairs.
+    /// If the device refuses a lane's post, the next `send`, `flush()` or `leave` takes its
+    /// count back and throws. Throws, posting nothing, if a datagram exceeds
+    /// `maxDatagramSize` or a destination is not valid; throws after a partial post if the
+    /// device refuses one.
     public func send(_ batch: inout SendBatch) throws(TransportError) {
         try ensureOpen("send")
         for i in 0..<batch.count {
