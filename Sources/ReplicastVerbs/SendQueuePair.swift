@@ -20,23 +20,13 @@ public struct SendQueuePair: ~Copyable {
         receiveQueue: UnsafeMutablePointer<ibv_cq>, sharedReceives: UnsafeMutablePointer<ibv_srq>,
         port: UInt8, qkey: UInt32, sendDepth: Int, maxInlineData: Int
     ) throws(VerbsError) {
-        var attr = ibv_qp_init_attr()
-        attr.qp_type = IBV_QPT_UD
-        attr.send_cq = sendQueue.raw
-        attr.recv_cq = receiveQueue
-        attr.srq = sharedReceives
-        attr.sq_sig_all = 0
-        attr.cap.max_send_wr = UInt32(sendDepth)
-        attr.cap.max_recv_wr = 0
-        attr.cap.max_send_sge = 2
-        attr.cap.max_recv_sge = 1
-        attr.cap.max_inline_data = UInt32(maxInlineData)
-        var created = ibv_create_qp(pd.raw, &attr)
-        if created == nil, maxInlineData > 0 {
-            attr.cap.max_inline_data = 0
-            created = ibv_create_qp(pd.raw, &attr)
-        }
-        guard let qp = created else { throw .last("ibv_create_qp") }
+        var attr = ibv_qp_init_attr.unreliableDatagram(
+            sendQueue: sendQueue.raw, receiveQueue: receiveQueue, sharedReceives: sharedReceives,
+            sendDepth: sendDepth, receiveDepth: 0, maxInlineData: maxInlineData)
+        var created: UnsafeMutablePointer<ibv_qp>?
+        guard attr.create(loweringInlineData: { created = ibv_create_qp(pd.raw, &$0); return created != nil }),
+            let qp = created
+        else { throw .last("ibv_create_qp") }
         do {
             var state = ibv_qp_attr()
             state.qp_state = IBV_QPS_INIT

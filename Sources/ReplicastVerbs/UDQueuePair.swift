@@ -20,21 +20,11 @@ public struct UDQueuePair: ~Copyable {
         sharedReceives: UnsafeMutablePointer<ibv_srq>?,
         sendDepth: Int, receiveDepth: Int, maxInlineData: Int
     ) throws(VerbsError) {
-        var attr = ibv_qp_init_attr()
-        attr.qp_type = IBV_QPT_UD
-        attr.send_cq = sendQueue.raw
-        attr.recv_cq = receiveQueue.raw
-        attr.sq_sig_all = 0
-        attr.cap.max_send_wr = UInt32(sendDepth)
-        attr.srq = sharedReceives
-        attr.cap.max_recv_wr = sharedReceives == nil ? UInt32(receiveDepth) : 0
-        attr.cap.max_send_sge = 2
-        attr.cap.max_recv_sge = 1
-        attr.cap.max_inline_data = UInt32(maxInlineData)
-        if rdma_create_qp(id.raw, pd.raw, &attr) != 0 {
-            guard maxInlineData > 0 else { throw .last("rdma_create_qp") }
-            attr.cap.max_inline_data = 0
-            guard rdma_create_qp(id.raw, pd.raw, &attr) == 0 else { throw .last("rdma_create_qp") }
+        var attr = ibv_qp_init_attr.unreliableDatagram(
+            sendQueue: sendQueue.raw, receiveQueue: receiveQueue.raw, sharedReceives: sharedReceives,
+            sendDepth: sendDepth, receiveDepth: receiveDepth, maxInlineData: maxInlineData)
+        guard attr.create(loweringInlineData: { rdma_create_qp(id.raw, pd.raw, &$0) == 0 }) else {
+            throw .last("rdma_create_qp")
         }
         guard let qp = id.raw.pointee.qp else { throw VerbsError("rdma_create_qp", .operationNotSupportedByDevice) }
         self.raw = qp

@@ -20,10 +20,10 @@ public struct VerbsConfiguration: Sendable {
     public var signalInterval: Int = 16
     /// Queue pairs a large `send` is spread over, each posting from its own thread (the
     /// transport's, and `sendLanes - 1` lane threads that `send` does not wait for).
-    /// Soft-RoCE does a send's protocol work,
-    /// including every local member's receive, in the posting thread's system call, so one
-    /// thread bounds a transfer by one core; lanes spread it over several. On hardware the
-    /// NIC does that work, and 1 (no lane thread) suffices.
+    /// Soft-RoCE does a send's protocol work, including every local member's receive, in the
+    /// posting thread's system call, so one thread bounds a transfer by one core; lanes
+    /// spread it over several. On hardware the NIC does that work, and 1 (no lane thread)
+    /// suffices.
     public var sendLanes: Int = 1
     /// Datagrams up to this size are posted inline when the device allows it.
     public var maxInlineData: Int = 128
