@@ -40,6 +40,9 @@ public struct VerbsConfiguration: Sendable {
     /// when the polling thread has a core to itself; on shared cores it takes CPU from the
     /// senders and the kernel.
     public var busyPoll: Duration = .microseconds(50)
+    /// Bytes of released `allocate(count:)` buffers kept registered for reuse at most: a
+    /// client's put window and a node's gets in flight, in 1 MiB chunks, with room to spare.
+    public var maxPooledBufferBytes: Int = 64 << 20
     /// How long `join` waits for the multicast join to complete.
     public var joinTimeout: Duration = .seconds(5)
     /// How long `send` waits for send-queue space, or `leave` for sends in flight.

@@ -5,26 +5,27 @@ import ReplicastTransport
 import ReplicastWire
 
 extension VerbsTransport {
-    /// Registers a buffer of `count` bytes: bodies sent from it go out as a second
-    /// scatter/gather entry, without a copy. The memory region lives as long as the buffer.
+    /// A registered buffer of `count` bytes: bodies sent from it go out as a second
+    /// scatter/gather entry, without a copy. It comes from the transport's pool of registered
+    /// memory (`RegisteredBufferPool`) and returns there when released, so a steady stream of
+    /// chunks registers no new memory.
     public func allocate(count: Int) throws(TransportError) -> PayloadBuffer {
         try ensureOpen("allocate")
         guard count >= 0, count <= Self.maxAllocation else {
             throw TransportError("allocate", reason: "size \(count) outside 0...\(Self.maxAllocation)")
         }
         if count == 0 { return PayloadBuffer(count: 0) }
-        let memory: RegisteredMemory
+        let (buffer, lkey): (PayloadBuffer, UInt32)
         do {
-            memory = try RegisteredMemory(domain: domain!, count: count)
+            (buffer, lkey) = try bufferPool!.buffer(count: count)
         } catch {
             throw error.transportError
         }
-        let buffer = PayloadBuffer(wrapping: memory.bytes.baseAddress!, count: count) { _ in memory.release() }
         if registeredBodies.count >= registeredBodiesSweepAt {
             registeredBodies = registeredBodies.filter { $0.value.buffer != nil }
             registeredBodiesSweepAt = max(64, 2 * registeredBodies.count)
         }
-        registeredBodies[ObjectIdentifier(buffer)] = RegisteredBody(buffer: buffer, lkey: memory.lkey)
+        registeredBodies[ObjectIdentifier(buffer)] = RegisteredBody(buffer: buffer, lkey: lkey)
         return buffer
     }
 

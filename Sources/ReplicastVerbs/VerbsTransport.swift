@@ -16,11 +16,11 @@ import Musl
 /// `rdma_join_multicast` (as librdmacm's `mckey`), unicast to a peer's GID and QPN.
 ///
 /// - Setup order (teardown is the reverse, in `close()`): rdma_cm event channel, rdma_cm id,
-///   the rdma_cm event thread, the id bound to the local IP, protection domain, receive and
-///   send slabs (memory regions), completion channel, receive and send completion queues,
-///   with send lanes a shared receive queue, queue pair, send lanes; address handles as
-///   groups are joined and peers addressed. The event thread is stopped and joined before
-///   the id and its channel are destroyed.
+///   the rdma_cm event thread, the id bound to the local IP, protection domain, the pool of
+///   registered buffers, receive and send slabs (memory regions), completion channel,
+///   receive and send completion queues, with send lanes a shared receive queue, queue pair,
+///   send lanes; address handles as groups are joined and peers addressed. The event thread
+///   is stopped and joined before the id and its channel are destroyed.
 /// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
 /// - rdma_cm control events are handled on a thread of their own (`CMEventThread`), which
 ///   shares only a `CMEventTable` with the driving thread. `join` registers the join there,
@@ -35,8 +35,9 @@ import Musl
 ///   busy-polls for `busyPoll`, then arms the completion queue and sleeps in poll(2) on the
 ///   completion channel and an eventfd (`wake()`), so an idle transport uses no CPU.
 /// - Send: heads are copied into a registered send slab (or posted inline when the whole
-///   datagram fits `max_inline_data`); a body in a buffer from `allocate(count:)` is a second
-///   scatter/gather entry in its own memory region, any other body is copied next to the head.
+///   datagram fits `max_inline_data`); a body in a buffer from `allocate(count:)` (registered
+///   memory from a pool, reused once released) is a second scatter/gather entry in its own
+///   memory region, any other body is copied next to the head.
 ///   Every `signalInterval`-th send and the last of each chain are signalled.
 /// - Send lanes (`sendLanes` > 1): extra queue pairs in the same protection domain, each with
 ///   its own send completion queue, head slab and posting thread (`SendLane`). A large `send`
@@ -78,6 +79,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     var cmId: CMId?
     var cmThread: CMEventThread?
     var domain: SharedDomain?
+    /// Where `allocate(count:)` takes registered buffers from.
+    var bufferPool: RegisteredBufferPool?
     var receiveSlab: RegisteredMemory?
     var sendSlab: RegisteredMemory?
     var completionChannel: CompletionChannel?
@@ -189,6 +192,7 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
             self.cmId = consume cmId
             self.cmThread = consume cmThread
             self.domain = domain
+            self.bufferPool = RegisteredBufferPool(domain: domain, maxPooledBytes: configuration.maxPooledBufferBytes)
             self.receiveSlab = receiveSlab
             self.sendSlab = sendSlab
             self.completionChannel = consume completionChannel
@@ -251,7 +255,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
 
     /// Leaves every group, waits for sends in flight, and destroys the verbs objects in the
     /// reverse of their setup order. Buffers from `allocate(count:)` stay valid; their
-    /// protection domain goes with the last of them.
+    /// protection domain goes with the last of them. The free buffers of the pool are
+    /// deregistered now, those still held when they are released.
     public func close() {
         guard !isClosed else { return }
         isClosed = true
@@ -270,6 +275,8 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         completionChannel = nil
         sendSlab = nil
         receiveSlab = nil
+        bufferPool?.close()
+        bufferPool = nil
         domain = nil
         cmThread = nil  // stopped and joined while the id and the channel still exist
         cmId = nil

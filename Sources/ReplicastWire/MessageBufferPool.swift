@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Buffers for reassembled messages, kept for reuse: when the last reference to a message's
 /// `PayloadBuffer` goes (on whichever thread: a store worker, the application), its memory
 /// returns here, and the next message of a similar size is copied into memory that is
@@ -15,53 +13,35 @@ public final class MessageBufferPool: Sendable {
     /// Capacities are rounded up to a multiple of this.
     public static let sizeClass = 64 * 1024
 
-    /// Bytes of free buffers kept at most.
-    public let maxPooledBytes: Int
-    private let state: Mutex<State>
+    /// Free buffers' addresses (as integers: raw pointers are not `Sendable`), by capacity.
+    private let free: BufferFreeList<UInt>
 
-    private struct State {
-        /// Free buffers' addresses (as integers: raw pointers are not `Sendable`) by capacity.
-        var free: [Int: [UInt]] = [:]
-        var pooledBytes = 0
-    }
+    /// Bytes of free buffers kept at most.
+    public var maxPooledBytes: Int { free.maxPooledBytes }
 
     public init(maxPooledBytes: Int = 16 << 20) {
-        self.maxPooledBytes = maxPooledBytes
-        self.state = Mutex(State())
+        free = BufferFreeList(maxPooledBytes: maxPooledBytes)
     }
 
     deinit {
-        state.withLock { s in
-            for addresses in s.free.values { addresses.forEach { UnsafeMutableRawPointer(bitPattern: $0)!.deallocate() } }
-        }
+        for address in free.close() { UnsafeMutableRawPointer(bitPattern: address)!.deallocate() }
     }
 
     /// Bytes of free buffers waiting for reuse.
-    public var pooledBytes: Int { state.withLock { $0.pooledBytes } }
+    public var pooledBytes: Int { free.pooledBytes }
 
     /// A buffer of `count` bytes (contents undefined): a free one of its class if there is
     /// one, else a new one; pooled when released if it is large enough.
     public func buffer(count: Int) -> PayloadBuffer {
         guard count >= Self.minimumPooledSize else { return PayloadBuffer(count: count) }
         let capacity = (count + Self.sizeClass - 1) / Self.sizeClass * Self.sizeClass
-        let reused: UInt? = state.withLock { s in
-            guard let address = s.free[capacity]?.popLast() else { return nil }
-            s.pooledBytes -= capacity
-            return address
-        }
+        let reused = free.take(capacity: capacity)
         let base = reused.flatMap(UnsafeMutableRawPointer.init(bitPattern:))
             ?? UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 64)
         return PayloadBuffer(wrapping: base, count: count) { [self] base in recycle(base, capacity: capacity) }
     }
 
     private func recycle(_ base: UnsafeMutableRawPointer, capacity: Int) {
-        let address = UInt(bitPattern: base)
-        let kept = state.withLock { s in
-            guard s.pooledBytes + capacity <= maxPooledBytes else { return false }
-            s.free[capacity, default: []].append(address)
-            s.pooledBytes += capacity
-            return true
-        }
-        if !kept { base.deallocate() }
+        if !free.put(UInt(bitPattern: base), capacity: capacity) { base.deallocate() }
     }
 }

@@ -125,6 +125,57 @@ final class SoftRoCETests {
         print("verbs multicast to 3 members: sent \(count), received \(counts) at the two others")
     }
 
+    @Test func allocatedBuffersAreRegisteredOnceAndReusedOnceReleased() throws {
+        let sender = try Self.makeTransport()
+        let member = try Self.makeTransport()
+        defer { sender.close(); member.close() }
+        try member.join(group)
+        let pool = try #require(sender.bufferPool)
+        let bodySize = sender.maxDatagramSize - TestDatagram.headSize
+        let count = 16
+
+        /// Sends `count` datagrams whose bodies lie in `buffer`; the member must get them intact.
+        func sendFrom(_ buffer: PayloadBuffer, firstSequence: UInt32) throws {
+            var batch = SendBatch(maxDatagrams: count)
+            var sequence = firstSequence
+            for i in 0..<count {
+                TestDatagram.appendInPlace(&batch, to: group, buffer: buffer, range: (i * bodySize)..<((i + 1) * bodySize), sequence: &sequence)
+            }
+            try sender.send(&batch)
+            let got = try Self.collect(member, kind: .multicast, count: count)
+            #expect(got.corrupt == 0)
+            #expect(Set(got.good.map(\.sequence)) == Set(firstSequence..<sequence))
+        }
+
+        var first: PayloadBuffer? = try sender.allocate(count: count * bodySize)
+        let address = first!.base
+        #expect(pool.registrations == 1)
+        try sendFrom(first!, firstSequence: 0)
+        try sender.flush()  // the send ring lets go of the bodies it sent
+        first = nil
+        #expect(pool.pooledBytes == RegisteredBufferPool.capacity(for: count * bodySize))
+
+        // A little longer, same capacity class: the same registered memory, no new region.
+        let second = try sender.allocate(count: count * bodySize + 60)
+        #expect(second.base == address)
+        #expect(pool.registrations == 1)
+        #expect(pool.pooledBytes == 0)
+        try sendFrom(second, firstSequence: 100)
+        // One held while another is asked for: a region of its own.
+        let third = try sender.allocate(count: count * bodySize)
+        #expect(third.base != address)
+        #expect(pool.registrations == 2)
+        print("verbs buffer pool: 3 allocations of \(count * bodySize) bytes, \(pool.registrations) memory regions registered; "
+            + "the second reused the first's once released")
+
+        // Closing deregisters the free regions; a buffer still held stays valid until released.
+        try sender.flush()
+        sender.close()
+        #expect(pool.pooledBytes == 0)
+        TestDatagram.fillBody(third.mutableBytes, sequence: 1)
+        #expect(third.mutableBytes[0] == TestDatagram.bodyByte(1, 0))
+    }
+
     @Test func unicastReplyReachesTheSenderOfAReceivedDatagram() throws {
         let sender = try Self.makeTransport()
         let member = try Self.makeTransport()
