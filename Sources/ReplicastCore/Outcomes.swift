@@ -36,12 +36,15 @@ public enum PutError: Error, Sendable, Equatable, CustomStringConvertible {
     case insufficientReplicas(stored: Int, wanted: Int)
     /// The cluster's table is newer than the client's.
     case staleTable(current: UInt32)
+    /// The client's transport failed for good (closed, its device removed): why.
+    case transportFailed(String)
 
     public var description: String {
         switch self {
         case .noResponse(let row): return "no storage server of \(row) answered"
         case .insufficientReplicas(let s, let w): return "only \(s) of \(w) replicas could be stored"
         case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"
+        case .transportFailed(let why): return "the client's transport failed: \(why)"
         }
     }
 }
@@ -88,6 +91,8 @@ public enum GetError: Error, Sendable, Equatable, CustomStringConvertible {
     case notAvailableUntil(Instant)
     /// The cluster's table is newer than the client's.
     case staleTable(current: UInt32)
+    /// The client's transport failed for good (closed, its device removed): why.
+    case transportFailed(String)
 
     public var description: String {
         switch self {
@@ -96,6 +101,7 @@ public enum GetError: Error, Sendable, Equatable, CustomStringConvertible {
         case .corrupt: return "every delivered copy failed verification"
         case .notAvailableUntil(let t): return "content not available until \(t)"
         case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"
+        case .transportFailed(let why): return "the client's transport failed: \(why)"
         }
     }
 }

@@ -20,6 +20,9 @@ final class MessageChannel {
     /// replies, and on verbs an endpoint (GID, queue pair) exists only once the peer is up.
     private var endpoints: [NodeID: Endpoint] = [:]
     private(set) var stats = ChannelStats()
+    /// The first permanent transport error (closed, device removed): the transport carries
+    /// nothing from then on, and the channel's owner stops or fails what waits on it.
+    private(set) var failure: TransportError?
 
     /// This participant: its own multicasts come back (loop is on) and are dropped here.
     let selfID: NodeID
@@ -90,9 +93,21 @@ final class MessageChannel {
             try transport.send(&batch)
         } catch {
             stats.sendErrors += 1
-            logger.warning("send failed: \(error)")
             batch.removeAll()
+            noteFailure(error, "send")
         }
+    }
+
+    /// Logs a failed send or receive; keeps the first permanent one as the channel's
+    /// `failure`, logged once.
+    private func noteFailure(_ error: TransportError, _ what: String) {
+        guard error.isPermanent else {
+            logger.warning("\(what) failed: \(error)")
+            return
+        }
+        guard failure == nil else { return }
+        failure = error
+        logger.error("the transport failed for good: \(error)")
     }
 
     /// Sends every paced fragment that is due; returns when the next one is due.
@@ -148,7 +163,7 @@ final class MessageChannel {
             }
         } catch {
             stats.receiveErrors += 1
-            logger.warning("receive failed: \(error)")
+            noteFailure(error, "receive")
         }
         for (envelope, source) in complete where envelope.id.source != selfID {
             endpoints[envelope.id.source] = source

@@ -166,7 +166,9 @@ public final class ReplicastClient {
         return getOutcomes.removeValue(forKey: token)!
     }
 
-    /// One turn of the loop: timers, paced sends, then wait for datagrams until the next deadline.
+    /// One turn of the loop: timers, paced sends, then wait for datagrams until the next
+    /// deadline. Once the transport has failed for good, every transaction ends at once with
+    /// that failure.
     func step() {
         var now = WallClock.now()
         if let d = core.nextDeadline, d <= now {
@@ -184,6 +186,10 @@ public final class ReplicastClient {
             channel.receive(timeout: wait, now: WallClock.now) { handle($0) }
         }
         _ = channel.expire(now: WallClock.now())
+        if let failure = channel.failure, core.inFlight > 0 {
+            core.abandonAll(transportFailure: "\(failure)")
+            perform(now: WallClock.now())
+        }
     }
 
     private func handle(_ inbound: Inbound) {

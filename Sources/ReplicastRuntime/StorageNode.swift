@@ -24,6 +24,7 @@ public final class StorageNode: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     private let statsBox = Mutex(ServerStats())
+    private let failureBox = Mutex<TransportError?>(nil)
     private let reassemblyTimeout: Duration
 
     /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
@@ -75,6 +76,10 @@ public final class StorageNode: @unchecked Sendable {
     /// The server's counters so far.
     public var stats: ServerStats { statsBox.withLock { $0 } }
 
+    /// Why the loop stopped by itself: the transport failed for good (its RDMA device was
+    /// removed, say). Nil while it runs, and after a `stop()`.
+    public var failure: TransportError? { failureBox.withLock { $0 } }
+
     /// Chunks the node holds.
     public var chunkCount: Int { worker.store.allChunks().count }
 
@@ -114,7 +119,9 @@ public final class StorageNode: @unchecked Sendable {
     /// completion poller: on verbs it busy-polls its completion queue while busy.
     public var pinnedCore: Int?
 
-    /// Runs the event loop on the calling thread until `stop()`.
+    /// Runs the event loop on the calling thread until `stop()`, or until the transport fails
+    /// for good (`failure` then says why). Either way the store's queued writes complete and
+    /// the transport is closed before it returns.
     public func run() {
         if let core = pinnedCore {
             #if os(Linux)
@@ -137,6 +144,11 @@ public final class StorageNode: @unchecked Sendable {
             logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(c.sendErrors) send errors")
         }
         while !stopping.load(ordering: .acquiring) {
+            if let failure = channel.failure {
+                logger.critical("node \(id) stops: its transport failed for good: \(failure)")
+                failureBox.withLock { $0 = failure }
+                return
+            }
             var now = WallClock.now()
             drainCompletions(now: now)
             if let d = core.nextDeadline, d <= now {

@@ -256,6 +256,7 @@ extension PutError {
         case .noResponse: return "no response"
         case .insufficientReplicas: return "insufficient replicas"
         case .staleTable: return "stale table"
+        case .transportFailed: return "transport failed"
         }
     }
 }
@@ -269,6 +270,7 @@ extension GetError {
         case .corrupt: return "corrupt"
         case .notAvailableUntil: return "not available"
         case .staleTable: return "stale table"
+        case .transportFailed: return "transport failed"
         }
     }
 }

@@ -8,11 +8,16 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var code: Int32?
     /// A human-readable reason.
     public var reason: String
+    /// Whether the transport can no longer be used at all (closed, its device removed, its
+    /// address changed): every later call will fail too, so its owner closes it and stops
+    /// rather than retrying.
+    public var isPermanent: Bool
 
-    public init(_ operation: String, code: Int32? = nil, reason: String) {
+    public init(_ operation: String, code: Int32? = nil, reason: String, permanent: Bool = false) {
         self.operation = operation
         self.code = code
         self.reason = reason
+        self.isPermanent = permanent
     }
 
     public var description: String {

@@ -9,6 +9,6 @@ extension TransportError {
 
     /// An operation attempted on a closed transport.
     static func closed(_ operation: String) -> TransportError {
-        TransportError(operation, reason: "the transport is closed")
+        TransportError(operation, reason: "the transport is closed", permanent: true)
     }
 }

@@ -25,7 +25,9 @@ struct MulticastJoin: Sendable {
 /// - RDMA_CM_EVENT_MULTICAST_JOIN and _ERROR complete the pending join of the group named by
 ///   the event's context (`CMEvent.multicastGroup`); an error for a group already joined
 ///   marks it dropped;
-/// - RDMA_CM_EVENT_DEVICE_REMOVAL and _ADDR_CHANGE record a failure of the whole transport;
+/// - RDMA_CM_EVENT_DEVICE_REMOVAL and _ADDR_CHANGE record a failure of the whole transport,
+///   and call `onTransportFailure` (which wakes a `receive` asleep on the completion channel,
+///   so that its owner learns of it at once);
 /// - other events are acknowledged and ignored.
 ///
 /// Dropping the value stops the thread and joins it; the event channel (and the id on it)
@@ -35,10 +37,13 @@ struct CMEventThread: ~Copyable {
     private let stopFD: Int32
 
     /// Starts the thread on `channel`, reporting to `table`.
-    init(channel: borrowing CMEventChannel, reportingTo table: CMEventTable<MulticastJoin>) throws(VerbsError) {
+    init(
+        channel: borrowing CMEventChannel, reportingTo table: CMEventTable<MulticastJoin>,
+        onTransportFailure: @escaping @Sendable () -> Void
+    ) throws(VerbsError) {
         let stopFD = cvs_eventfd()
         guard stopFD >= 0 else { throw .last("eventfd") }
-        let loop = Loop(channel: channel.raw, stopFD: stopFD, table: table)
+        let loop = Loop(channel: channel.raw, stopFD: stopFD, table: table, onTransportFailure: onTransportFailure)
         do {
             self.thread = try startThread { loop.run() }
         } catch {
@@ -60,11 +65,22 @@ struct CMEventThread: ~Copyable {
         let channel: UnsafeMutablePointer<rdma_event_channel>
         let stopFD: Int32
         let table: CMEventTable<MulticastJoin>
+        let onTransportFailure: @Sendable () -> Void
 
-        init(channel: UnsafeMutablePointer<rdma_event_channel>, stopFD: Int32, table: CMEventTable<MulticastJoin>) {
+        init(
+            channel: UnsafeMutablePointer<rdma_event_channel>, stopFD: Int32, table: CMEventTable<MulticastJoin>,
+            onTransportFailure: @escaping @Sendable () -> Void
+        ) {
             self.channel = channel
             self.stopFD = stopFD
             self.table = table
+            self.onTransportFailure = onTransportFailure
+        }
+
+        /// Records a failure of the whole transport and tells the transport.
+        func transportFailed(_ failure: CMEventFailure) {
+            table.transportFailed(failure)
+            onTransportFailure()
         }
 
         /// Handles events until the stop eventfd is written.
@@ -82,7 +98,7 @@ struct CMEventThread: ~Copyable {
                     $0.withMemoryRebound(to: pollfd.self, capacity: 2) { poll($0, 2, -1) }
                 }
                 if ready < 0, Errno.last != .interrupted {
-                    table.transportFailed(CMEventFailure(
+                    transportFailed(CMEventFailure(
                         reason: "rdma_cm events can no longer be read", event: "poll: \(Errno.last)", status: 0))
                     fds.0.events = 0
                     usleep(10_000)  // poll(2) failing on two valid descriptors: do not spin
@@ -98,7 +114,7 @@ struct CMEventThread: ~Copyable {
                 do {
                     next = try CMEvent(next: channel)
                 } catch {
-                    table.transportFailed(CMEventFailure(
+                    transportFailed(CMEventFailure(
                         reason: "rdma_cm events can no longer be read", event: "\(error)", status: 0))
                     return false
                 }
@@ -108,7 +124,7 @@ struct CMEventThread: ~Copyable {
                 case .some(let event):
                     let report = Report(event)
                     _ = consume event  // acknowledged before anyone acts on it
-                    report.deliver(to: table)
+                    report.deliver(to: self)
                 }
             }
         }
@@ -143,11 +159,11 @@ struct CMEventThread: ~Copyable {
             }
         }
 
-        func deliver(to table: CMEventTable<MulticastJoin>) {
+        func deliver(to loop: Loop) {
             switch self {
-            case .joined(let group, let join): table.joined(group, join)
-            case .multicastFailed(let group, let failure): table.failed(group, failure)
-            case .transportFailed(let failure): table.transportFailed(failure)
+            case .joined(let group, let join): loop.table.joined(group, join)
+            case .multicastFailed(let group, let failure): loop.table.failed(group, failure)
+            case .transportFailed(let failure): loop.transportFailed(failure)
             case .ignored: break
             }
         }

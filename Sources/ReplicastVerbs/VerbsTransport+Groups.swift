@@ -52,7 +52,7 @@ extension VerbsTransport {
     /// complete first, since they may use the group's address handle. Allowed after the
     /// device or the address failed.
     public func leave(_ group: GroupAddress) throws(TransportError) {
-        if isClosed { throw TransportError("leave \(group)", reason: "transport closed") }
+        if isClosed { throw TransportError("leave \(group)", reason: "transport closed", permanent: true) }
         let ip = try Self.multicastIPv4(group, "leave")
         guard groups[ip] != nil else { return }
         try quiesceSends()

@@ -87,7 +87,10 @@ extension VerbsTransport {
             }
             // One arm gives at most one event; one left unread keeps the descriptor readable.
             if fds.0.revents != 0 { completionChannel!.takeEvent() }
-            if fds.1.revents != 0 { drainWakeDescriptor() }
+            if fds.1.revents != 0 {
+                drainWakeDescriptor()
+                try ensureOpen("receive")  // the rdma_cm event thread wakes it on a device failure
+            }
             received = try pollReceives(handler)
             if received > 0 { return received }
             if consumeWake() { return 0 }

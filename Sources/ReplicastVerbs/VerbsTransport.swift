@@ -153,7 +153,12 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         do {
             let events = try CMEventChannel()
             let cmId = try CMId(channel: events)
-            let cmThread = try CMEventThread(channel: events, reportingTo: controlEvents)
+            // A failure of the whole transport wakes a `receive` asleep on the completion
+            // channel, which then throws it (the thread is joined before the eventfd closes).
+            let cmThread = try CMEventThread(channel: events, reportingTo: controlEvents) { [wakeFD] in
+                var one: UInt64 = 1
+                _ = Glibc.write(wakeFD, &one, 8)
+            }
             try cmId.bind(ipv4: port.ipv4)
             guard let context = cmId.context else {
                 throw VerbsError("rdma_bind_addr (address not on an RDMA device)", .operationNotSupportedByDevice)
@@ -283,12 +288,12 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
         events = nil
     }
 
-    /// Throws if the transport is closed, or the rdma_cm event thread reported the device
-    /// removed or the address changed.
+    /// Throws a permanent error if the transport is closed, or the rdma_cm event thread
+    /// reported the device removed or the address changed.
     func ensureOpen(_ operation: String) throws(TransportError) {
-        if isClosed { throw TransportError(operation, reason: "transport closed") }
+        if isClosed { throw TransportError(operation, reason: "transport closed", permanent: true) }
         if let failure = controlEvents.transportFailure {
-            throw TransportError(operation, code: failure.errorCode, reason: "\(deviceName): \(failure)")
+            throw TransportError(operation, code: failure.errorCode, reason: "\(deviceName): \(failure)", permanent: true)
         }
     }
 }

@@ -10,7 +10,8 @@ import ReplicastWire
 struct ReplicastNodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicast-node",
-        abstract: "Run one Replicast storage node until SIGTERM or SIGINT.")
+        abstract: "Run one Replicast storage node until SIGTERM or SIGINT.",
+        discussion: "Exits 0 when stopped by a signal, 3 when its transport failed for good (an RDMA device removed, say).")
 
     @Option(name: .long, help: "The cluster file (YAML) that lists this node.")
     var cluster: String
@@ -53,5 +54,9 @@ struct ReplicastNodeCommand: ParsableCommand {
         }
         node.run()
         withExtendedLifetime(sources) {}
+        if let failure = node.failure {
+            FileHandle.standardError.write(Data("replicast-node: node \(id) stopped: its transport failed: \(failure)\n".utf8))
+            throw ExitCode(3)
+        }
     }
 }

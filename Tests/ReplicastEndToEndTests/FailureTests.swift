@@ -6,7 +6,8 @@ import ReplicastWire
 import Testing
 
 /// Faults over real multicast (UDP on loopback, or verbs on soft-RoCE): a corrupted fragment,
-/// a full store, a node stopped during a put, and a restart of every node.
+/// a client's transport failing for good, a full store, a node stopped during a put, and a
+/// restart of every node.
 @Suite("Failures over multicast", .serialized)
 struct FailureTests {
     @Test("a corrupted fragment is NAKed, the put is retried and the data is correct")
@@ -25,6 +26,28 @@ struct FailureTests {
         #expect(naks >= 1)
         let back = try client.getChunk(.content(receipt.contentHash))
         #expect(back.payload.bytes == data)
+    }
+
+    @Test("a client whose transport fails for good ends its puts and gets with that failure, not with retries")
+    func clientTransportFailure() throws {
+        let cluster = try LocalTestCluster()
+        let transport = try cluster.transport.open(cluster: cluster.configuration, unicastPort: 0)
+        let client = try ReplicastClient(cluster: cluster.configuration, transport: transport)
+        let stored = try client.putChunk(Payload(copying: testBytes(dataSize(256 << 10), seed: 23)))
+        // Closed under the client, as a removed device leaves it: every call fails for good.
+        transport.close()
+        #expect {
+            _ = try client.putChunk(Payload(copying: testBytes(4096, seed: 24)))
+        } throws: { error in
+            guard case PutError.transportFailed(let why) = error else { return false }
+            return why.contains("closed")
+        }
+        #expect {
+            _ = try client.getChunk(.content(stored.contentHash))
+        } throws: { error in
+            guard case GetError.transportFailed = error else { return false }
+            return true
+        }
     }
 
     @Test("a full store answers Not Now and the chunks are placed elsewhere")
