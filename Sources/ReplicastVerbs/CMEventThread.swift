@@ -21,7 +21,7 @@ struct MulticastJoin: Sendable {
 ///
 /// It sleeps in poll(2) on the event channel and a stop eventfd, takes each waiting event
 /// (`rdma_get_cm_event`), copies out what it needs, acknowledges it, and reports to a
-/// `CMEventTable` (its only link to the transport):
+/// `CMEventTable` (its link to the transport, with the `onTransportFailure` call):
 /// - RDMA_CM_EVENT_MULTICAST_JOIN and _ERROR complete the pending join of the group named by
 ///   the event's context (`CMEvent.multicastGroup`); an error for a group already joined
 ///   marks it dropped;

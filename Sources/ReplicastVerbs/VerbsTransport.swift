@@ -23,12 +23,13 @@ import Musl
 ///   is stopped and joined before the id and its channel are destroyed.
 /// - A member receives its own multicast datagrams too (as UDP with IP_MULTICAST_LOOP).
 /// - rdma_cm control events are handled on a thread of their own (`CMEventThread`), which
-///   shares only a `CMEventTable` with the driving thread. `join` registers the join there,
+///   shares a `CMEventTable` with the driving thread. `join` registers the join there,
 ///   posts `rdma_join_multicast` and waits for the thread to hand it the
 ///   RDMA_CM_EVENT_MULTICAST_JOIN's parameters (or the _ERROR), then makes the address handle
 ///   itself; `leave` (`rdma_leave_multicast`) produces no event. A MULTICAST_ERROR for a
-///   group already joined makes sends to it throw; DEVICE_REMOVAL or ADDR_CHANGE makes every
-///   call but `leave` and `close` throw.
+///   group already joined makes sends to it throw; DEVICE_REMOVAL or ADDR_CHANGE wakes a
+///   sleeping `receive` and makes every call but `leave` and `close` throw a permanent error
+///   (`TransportError.isPermanent`): the owner closes the transport, which lets the device go.
 /// - Receive: a registered slab of `receiveDepth` slots of path MTU + 40 bytes (the GRH);
 ///   slots are reposted per polled batch. While traffic flows, `receive` waits one
 ///   `completionModeration` for a batch to gather (rxe has no hardware CQ moderation); then it
