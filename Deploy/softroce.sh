@@ -30,7 +30,7 @@ STATE="$REPO/.build/softroce"
 VM_MEMORY="${SOFTROCE_MEMORY:-2G}"
 VM_CPUS="${SOFTROCE_CPUS:-2}"
 VM_TIMEOUT="${SOFTROCE_TIMEOUT:-1500}"   # seconds for the whole VM run (boot to power-off)
-BENCH_ROUNDS="${SOFTROCE_BENCH_ROUNDS:-5}"
+BENCH_ROUNDS="${SOFTROCE_BENCH_ROUNDS:-7}"
 
 APT_PACKAGES=(
     qemu-system-x86 linux-image-amd64 rdma-core ibverbs-providers ibverbs-utils
