@@ -34,8 +34,9 @@ final class RegisteredBufferPool: Sendable {
         return (count + granule - 1) / granule * granule
     }
 
-    /// A registered buffer of `count` (> 0) bytes, contents undefined, and its region's lkey.
-    func buffer(count: Int) throws(VerbsError) -> (buffer: PayloadBuffer, lkey: UInt32) {
+    /// A registered buffer of `count` (> 0) bytes, contents undefined; its `registration`
+    /// names this pool and the region's lkey.
+    func buffer(count: Int) throws(VerbsError) -> PayloadBuffer {
         let capacity = Self.capacity(for: count)
         let memory: RegisteredMemory
         if let reused = free.take(capacity: capacity) {
@@ -44,10 +45,17 @@ final class RegisteredBufferPool: Sendable {
             memory = try RegisteredMemory(domain: domain, count: capacity)
             registered.add(1, ordering: .relaxed)
         }
-        let buffer = PayloadBuffer(wrapping: memory.bytes.baseAddress!, count: count) { [free] _ in
+        let registration = PayloadBuffer.Registration(owner: ObjectIdentifier(self), key: memory.lkey)
+        return PayloadBuffer(wrapping: memory.bytes.baseAddress!, count: count, registration: registration) { [self] _ in
             if !free.put(memory, capacity: capacity) { memory.release() }
         }
-        return (buffer, memory.lkey)
+    }
+
+    /// The lkey of `buffer` if it is one of this pool's.
+    @inline(__always)
+    func lkey(of buffer: PayloadBuffer) -> UInt32? {
+        guard let r = buffer.registration, r.owner == ObjectIdentifier(self) else { return nil }
+        return r.key
     }
 
     /// Deregisters and frees the buffers waiting for reuse; those released later are freed

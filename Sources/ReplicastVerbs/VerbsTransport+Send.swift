@@ -15,18 +15,11 @@ extension VerbsTransport {
             throw TransportError("allocate", reason: "size \(count) outside 0...\(Self.maxAllocation)")
         }
         if count == 0 { return PayloadBuffer(count: 0) }
-        let (buffer, lkey): (PayloadBuffer, UInt32)
         do {
-            (buffer, lkey) = try bufferPool!.buffer(count: count)
+            return try bufferPool!.buffer(count: count)
         } catch {
             throw error.transportError
         }
-        if registeredBodies.count >= registeredBodiesSweepAt {
-            registeredBodies = registeredBodies.filter { $0.value.buffer != nil }
-            registeredBodiesSweepAt = max(64, 2 * registeredBodies.count)
-        }
-        registeredBodies[ObjectIdentifier(buffer)] = RegisteredBody(buffer: buffer, lkey: lkey)
-        return buffer
     }
 
     /// Posts the batch's datagrams, in chains of up to 64 work requests, then empties it.
@@ -137,6 +130,9 @@ extension VerbsTransport {
     private func buildChain(_ batch: borrowing SendBatch, _ range: Range<Int>, into ring: SendRing) throws(TransportError) -> ChainTotals {
         var totals = ChainTotals()
         ring.chainLength = 0
+        let pool = bufferPool!
+        // A transfer's datagrams go to one group: its address handle is looked up once.
+        var lastGroup: (group: GroupAddress, target: (UnsafeMutablePointer<ibv_ah>, UInt32, UInt32))?
         for (n, i) in range.enumerated() {
             let entry = batch.entries[i]
             let head = batch.head(i)
@@ -156,7 +152,9 @@ extension VerbsTransport {
 
             switch entry.destination {
             case .group(let group):
-                let (ah, qpn, qkey) = try groupTarget(group)
+                let target = lastGroup?.group == group ? lastGroup!.target : try groupTarget(group)
+                lastGroup = (group, target)
+                let (ah, qpn, qkey) = target
                 wr.pointee.wr.ud.ah = ah
                 wr.pointee.wr.ud.remote_qpn = qpn
                 wr.pointee.wr.ud.remote_qkey = qkey
@@ -171,7 +169,7 @@ extension VerbsTransport {
             let total = head.count + entry.body.count
             totals.bytes += UInt64(total)
             let body = entry.body
-            if total > ring.maxInlineData, let buffer = body.buffer, !body.isEmpty, let lkey = registeredLKey(buffer) {
+            if total > ring.maxInlineData, let buffer = body.buffer, !body.isEmpty, let lkey = pool.lkey(of: buffer) {
                 // Head from the send slab, body from its own memory region.
                 slotBase.copyMemory(from: head.baseAddress!, byteCount: head.count)
                 sge[0] = ibv_sge(addr: UInt64(UInt(bitPattern: slotBase)), length: UInt32(head.count), lkey: ring.lkey)
@@ -197,13 +195,6 @@ extension VerbsTransport {
             ring.chainLength = n + 1
         }
         return totals
-    }
-
-    /// The lkey of a buffer from `allocate(count:)`, nil for any other buffer.
-    @inline(__always)
-    private func registeredLKey(_ buffer: PayloadBuffer) -> UInt32? {
-        guard let entry = registeredBodies[ObjectIdentifier(buffer)], entry.buffer === buffer else { return nil }
-        return entry.lkey
     }
 
     /// Waits until every lane has posted what it was handed and every posted send has

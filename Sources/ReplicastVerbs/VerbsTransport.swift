@@ -115,9 +115,6 @@ public final class VerbsTransport: DatagramTransport, @unchecked Sendable {
     /// Extra queue pairs that large sends are spread over (`sendLanes - 1` of them), each
     /// posting from a thread of its own. Made after the queue pair, closed before it.
     var lanes: [SendLane] = []
-    /// Buffers from `allocate(count:)`, by identity: their memory region's lkey.
-    var registeredBodies: [ObjectIdentifier: RegisteredBody] = [:]
-    var registeredBodiesSweepAt = 64
 
     let wakeFD: Int32
     /// Set by `wake()` before it writes `wakeFD`, so `receive` can see a wake-up without a read.
@@ -316,13 +313,6 @@ final class JoinedGroup {
 final class SharedAddressHandle {
     let handle: AddressHandle
     init(_ handle: consuming AddressHandle) { self.handle = handle }
-}
-
-/// A buffer from `allocate(count:)`, known by identity; weak so a freed buffer's identity,
-/// if reused, is not taken for registered memory.
-struct RegisteredBody {
-    weak var buffer: PayloadBuffer?
-    let lkey: UInt32
 }
 
 extension Error {

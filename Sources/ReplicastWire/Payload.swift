@@ -8,23 +8,43 @@ public final class PayloadBuffer: @unchecked Sendable {
     public let base: UnsafeMutableRawPointer
     /// Number of bytes.
     public let count: Int
+    /// Set by the transport whose `allocate(count:)` made the buffer: its memory is
+    /// registered there, so that transport sends from it without a copy or a lookup.
+    public let registration: Registration?
     private let release: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+
+    /// Who registered a buffer's memory, and under which key.
+    public struct Registration: Sendable, Equatable {
+        /// The registering object (the verbs transport's buffer pool), which the buffer keeps
+        /// alive, so the identity is not reused while the buffer exists.
+        public let owner: ObjectIdentifier
+        /// The owner's key for the memory (a verbs memory region's lkey).
+        public let key: UInt32
+
+        public init(owner: ObjectIdentifier, key: UInt32) {
+            self.owner = owner
+            self.key = key
+        }
+    }
 
     /// Allocates `count` uninitialized bytes (64-byte aligned), freed with the buffer.
     public init(count: Int) {
         precondition(count >= 0)
         self.base = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 64)
         self.count = count
+        self.registration = nil
         self.release = nil
     }
 
-    /// Wraps memory owned elsewhere; `release` runs when the buffer is freed.
+    /// Wraps memory owned elsewhere; `release` runs when the buffer is freed. A transport that
+    /// registered the memory says so in `registration`, and its `release` keeps the owner alive.
     public init(
-        wrapping base: UnsafeMutableRawPointer, count: Int,
+        wrapping base: UnsafeMutableRawPointer, count: Int, registration: Registration? = nil,
         release: @escaping @Sendable (UnsafeMutableRawPointer) -> Void
     ) {
         self.base = base
         self.count = count
+        self.registration = registration
         self.release = release
     }
 
