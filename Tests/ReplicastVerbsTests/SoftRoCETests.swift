@@ -168,6 +168,15 @@ final class SoftRoCETests {
         print("verbs buffer pool: 3 allocations of \(count * bodySize) bytes, \(pool.registrations) memory regions registered; "
             + "the second reused the first's once released")
 
+        // Another transport's buffer is registered in another protection domain: this one
+        // copies its bytes rather than use a key that is not its own.
+        let other = try Self.makeTransport()
+        defer { other.close() }
+        let foreign = try other.allocate(count: count * bodySize)
+        #expect(foreign.registration != nil && pool.lkey(of: foreign) == nil)
+        #expect(pool.lkey(of: third) == third.registration?.key)
+        try sendFrom(foreign, firstSequence: 200)
+
         // Closing deregisters the free regions; a buffer still held stays valid until released.
         try sender.flush()
         sender.close()
