@@ -98,9 +98,10 @@ final class MessageChannel {
         }
     }
 
-    /// Logs a failed send or receive; keeps the first permanent one as the channel's
-    /// `failure`, logged once.
-    private func noteFailure(_ error: TransportError, _ what: String) {
+    /// Logs a failed transport call (`what`: send, receive, a join or a leave); keeps the
+    /// first permanent failure as the channel's `failure`, logged once, and the later ones
+    /// quiet.
+    func noteFailure(_ error: TransportError, _ what: String) {
         guard error.isPermanent else {
             logger.warning("\(what) failed: \(error)")
             return

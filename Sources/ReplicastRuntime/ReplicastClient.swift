@@ -203,9 +203,9 @@ public final class ReplicastClient {
             switch action {
             case .send(let out): channel.send(out, now: now)
             case .join(let g):
-                do { try transport.join(g) } catch { logger.warning("join \(g) failed: \(error)") }
+                do { try transport.join(g) } catch { channel.noteFailure(error, "join \(g)") }
             case .leave(let g):
-                do { try transport.leave(g) } catch { logger.warning("leave \(g) failed: \(error)") }
+                do { try transport.leave(g) } catch { channel.noteFailure(error, "leave \(g)") }
             case .putCompleted(let o): putOutcomes[o.token] = o
             case .getCompleted(let o): getOutcomes[o.token] = o
             case .locateCompleted(let token, let report): locateOutcomes[token] = report

@@ -209,9 +209,9 @@ public final class StorageNode: @unchecked Sendable {
         case .send(let out):
             channel.send(out, now: now)
         case .join(let group):
-            do { try transport.join(group) } catch { logger.warning("join \(group) failed: \(error)") }
+            do { try transport.join(group) } catch { channel.noteFailure(error, "join \(group)") }
         case .leave(let group):
-            do { try transport.leave(group) } catch { logger.warning("leave \(group) failed: \(error)") }
+            do { try transport.leave(group) } catch { channel.noteFailure(error, "leave \(group)") }
         case .store(let request):
             worker.submitStore(request)
         case .load(let request):
