@@ -112,9 +112,7 @@ extension ClientCore {
     private mutating func chooseResponder(_ seq: UInt32, now: Instant) {
         guard var t = gets[seq] else { return }
         if t.isProbe {
-            gets[seq] = nil
-            let hash = t.expectedHash ?? .zero
-            actions.append(.locateCompleted(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted())))
+            finishProbe(seq)
             return
         }
         // Newest version first (named gets), then earliest offered time, then lowest id.
@@ -187,7 +185,16 @@ extension ClientCore {
         actions.append(.getCompleted(GetOutcome(token: t.token, result: .success(receipt))))
     }
 
-    private mutating func failGet(_ seq: UInt32, _ error: GetError) {
+    /// Ends locate probe `seq` with the holders heard so far.
+    mutating func finishProbe(_ seq: UInt32) {
+        guard let t = gets.removeValue(forKey: seq) else { return }
+        let hash = t.expectedHash ?? .zero
+        actions.append(.locateCompleted(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted())))
+    }
+
+    /// Ends get `seq` (if it is still in progress) with `error`: its ingress booking is
+    /// released and, unless it is a probe, its delivery group left.
+    mutating func failGet(_ seq: UInt32, _ error: GetError) {
         guard let t = gets.removeValue(forKey: seq) else { return }
         ingress.release(t.requestID)
         if !t.isProbe { actions.append(.leave(t.deliveryGroup)) }

@@ -241,15 +241,21 @@ extension ClientCore {
         actions.append(.putCompleted(PutOutcome(token: t.token, result: .success(receipt))))
     }
 
+    /// Ends put `seq` (if it is still in progress) with `error`, giving back the standing
+    /// reservation its transfer held.
+    mutating func failPut(_ seq: UInt32, _ error: PutError) {
+        guard let t = puts.removeValue(forKey: seq) else { return }
+        standingInFlight -= min(standingInFlight, t.standingBytes)
+        actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(error))))
+    }
+
     /// Schedules the next attempt, or fails when attempts are exhausted.
     private mutating func retryPut(_ seq: UInt32, now: Instant) {
         guard var t = puts[seq] else { return }
         if Int(t.attempt) >= configuration.maxAttempts {
-            puts[seq] = nil
-            let error: PutError = t.everAnswered
+            failPut(seq, t.everAnswered
                 ? .insufficientReplicas(stored: t.stored.union(t.alreadyStored).count, wanted: t.replicas)
-                : .noResponse(t.row)
-            actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(error))))
+                : .noResponse(t.row))
             return
         }
         t.phase = .backingOff

@@ -114,36 +114,20 @@ public struct ClientCore: Sendable {
     }
 
     /// The transport below failed for good: ends every transaction in progress at once,
-    /// puts and gets with `transportFailed(reason)` (leaving the gets' delivery groups) and
+    /// puts and gets with `transportFailed(reason)` (as `failPut` and `failGet` end them) and
     /// locate probes with the holders heard so far, instead of retrying into a transport that
     /// carries nothing.
     public mutating func abandonAll(transportFailure reason: String) {
-        for seq in puts.keys.sorted() {
-            let t = puts.removeValue(forKey: seq)!
-            standingInFlight -= min(standingInFlight, t.standingBytes)
-            actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(.transportFailed(reason)))))
-        }
+        for seq in puts.keys.sorted() { failPut(seq, .transportFailed(reason)) }
         for seq in gets.keys.sorted() {
-            let t = gets.removeValue(forKey: seq)!
-            if t.isProbe {
-                let report = LocateReport(contentHash: t.expectedHash ?? .zero, holders: t.responses.keys.sorted())
-                actions.append(.locateCompleted(t.token, report))
-            } else {
-                actions.append(.leave(t.deliveryGroup))
-                actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(.transportFailed(reason)))))
-            }
+            if gets[seq]!.isProbe { finishProbe(seq) } else { failGet(seq, .transportFailed(reason)) }
         }
     }
 
     private mutating func onStale(_ m: StaleGeneration) {
         guard m.request.source == configuration.id else { return }
         let seq = m.request.sequence
-        if let t = puts.removeValue(forKey: seq) {
-            actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(.staleTable(current: m.currentGeneration)))))
-        }
-        if let t = gets.removeValue(forKey: seq) {
-            actions.append(.leave(t.deliveryGroup))
-            actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(.staleTable(current: m.currentGeneration)))))
-        }
+        failPut(seq, .staleTable(current: m.currentGeneration))
+        failGet(seq, .staleTable(current: m.currentGeneration))
     }
 }
