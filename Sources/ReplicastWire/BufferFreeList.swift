@@ -50,10 +50,11 @@ public final class BufferFreeList<Buffer: Sendable>: Sendable {
     /// refuses every later `put`.
     public func close() -> [Buffer] {
         state.withLock { s in
-            s.closed = true
+            let held = s.free.values.flatMap { $0 }
+            s.free = [:]
             s.pooledBytes = 0
-            defer { s.free = [:] }
-            return s.free.values.flatMap { $0 }
+            s.closed = true
+            return held
         }
     }
 }

@@ -2,10 +2,6 @@ import Foundation
 import ReplicastRuntime
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// An RDMA device removed under a running `replicast-node` and a `replicast put` in the
 /// middle of its transfers (`rdma link delete`, as a hot unplug or an administrator would).
 ///
@@ -18,8 +14,6 @@ import Glibc
 /// over a veth pair of its own), so rxe0 stays up for the other tests.
 @Suite("an RDMA device removed under a node and a client", .serialized)
 struct DeviceRemovalTests {
-    static let inSoftRoCE = getenv("REPLICAST_SOFTROCE").map { String(cString: $0) == "1" } ?? false
-
     /// Runs `command` with /bin/sh; its status and output.
     @discardableResult
     func shell(_ command: String) throws -> (status: Int32, output: String) {
@@ -61,7 +55,7 @@ struct DeviceRemovalTests {
 
     @Test(
         "rdma link delete under a node and a put: both stop with the device's failure, the removal completes",
-        .enabled(if: inSoftRoCE && ProcessClusterTests.available, "soft-RoCE VM only (root, rdma_rxe)"),
+        .enabled(if: EndToEndEnvironment.inSoftRoCE && ProcessClusterTests.available, "soft-RoCE VM only (root, rdma_rxe)"),
         .timeLimit(.minutes(5)))
     func removingTheDeviceStopsTheNodeAndFailsThePut() throws {
         let dir = NSTemporaryDirectory() + "replicast-removal-\(getpid())"

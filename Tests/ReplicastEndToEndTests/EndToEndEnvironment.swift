@@ -16,6 +16,9 @@ enum EndToEndEnvironment {
     static let transportName = environment("REPLICAST_TRANSPORT") ?? "udp"
     static let isVerbs = transportName == "verbs"
     static let verbsDevice = environment("REPLICAST_VERBS_DEVICE") ?? "rxe0"
+    /// Inside the soft-RoCE VM (`Deploy/softroce.sh` sets REPLICAST_SOFTROCE=1): root, with
+    /// rdma_rxe loaded, so a test may make rxe devices of its own.
+    static let inSoftRoCE = environment("REPLICAST_SOFTROCE") == "1"
 
     /// The transport of every node and client of a `LocalTestCluster`.
     static let transport: TransportChoice = isVerbs ? .verbs(device: verbsDevice, gidIndex: nil) : .udp
