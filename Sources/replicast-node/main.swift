@@ -29,6 +29,11 @@ struct ReplicastNodeCommand: ParsableCommand {
     @Option(name: .long, help: "Create this file once the node is up (for scripts).")
     var readyFile: String?
 
+    /// An error is one line: `replicast-node: error: REASON`.
+    static func main() {
+        mainReportingErrorsOnOneLine()
+    }
+
     func run() throws {
         log.bootstrap(fallback: .info)
         let choice = try transport.choice()
