@@ -17,13 +17,17 @@ struct GetCommand: ParsableCommand {
     @Option(name: .long, help: "Chunks in flight.")
     var window: Int = 4
 
+    func validate() throws {
+        try require(window, atLeast: 1, "window")
+    }
+
     func run() {
         let (bucket, key) = splitName(name)
         let client = options.connect()
         var bar = ProgressBar(label: "get")
         do {
             let r = try client.getObject(
-                bucket: bucket, key: key, output: output, consensus: options.consensusMode(), window: window,
+                bucket: bucket, key: key, output: output, consensus: options.consensusMode, window: window,
                 progress: { bar.update($0, of: $1) })
             let mbps = Double(r.size) / max(r.seconds, 1e-9) / 1e6
             print("get \(bucket)/\(key): \(r.size) bytes in \(r.chunks) chunks, \(String(format: "%.3f", r.seconds)) s, \(String(format: "%.1f", mbps)) MB/s, every chunk verified")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import ReplicastCommandLine
 import ReplicastRuntime
 
 /// `replicast local-cluster --nodes N --dir DIR`: N `replicast-node` processes on this
@@ -14,14 +15,16 @@ struct LocalClusterCommand: ParsableCommand {
     @Option(name: .long, help: "Number of storage nodes.")
     var nodes: Int = 5
 
+    @ParentCommand var root: Replicast
+
     @Option(name: .long, help: "Directory for the cluster file, node data and logs.")
     var dir: String
 
     @Option(name: .long, help: "Replicas per chunk.")
     var replicas: Int = 3
 
-    @Option(name: .long, help: "Transport: udp (default) or verbs.")
-    var transport: String = "udp"
+    @Option(name: .long, help: "The nodes' transport.")
+    var transport: TransportName = .udp
 
     @Option(name: .long, help: "Verbs device (e.g. rxe0).")
     var device: String?
@@ -39,6 +42,9 @@ struct LocalClusterCommand: ParsableCommand {
         guard nodes >= 1 && nodes <= 64 else { throw ValidationError("--nodes must be 1...64") }
         guard replicas >= 1 && replicas <= nodes else { throw ValidationError("--replicas must be 1...nodes") }
         guard volunteers >= 0 && volunteers < nodes else { throw ValidationError("--volunteers must be below --nodes") }
+        try require(quotaBytes, atLeast: 1, "quota-bytes")
+        _ = try transport.choice(device: device, gidIndex: nil)
+        try rejectClusterFile(root, "local-cluster")
     }
 
     func run() throws {
@@ -64,7 +70,7 @@ struct LocalClusterCommand: ParsableCommand {
             try? fm.removeItem(atPath: ready)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: nodeBinary)
-            var args = ["--cluster", startingFile, "--id", "\(server.id)", "--transport", transport, "--ready-file", ready]
+            var args = ["--cluster", startingFile, "--id", "\(server.id)", "--transport", transport.rawValue, "--ready-file", ready]
             if let device { args += ["--device", device] }
             p.arguments = args
             let logPath = "\(dir)/node-\(server.id).log"

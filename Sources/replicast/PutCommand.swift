@@ -23,6 +23,13 @@ struct PutCommand: ParsableCommand {
     @Option(name: .long, help: "Chunks in flight.")
     var window: Int = 4
 
+    func validate() throws {
+        try require(replicas, atLeast: 1, "replicas")
+        try require(chunkSize, atLeast: 1, "chunk-size")
+        guard chunkSize <= Int(UInt32.max) else { throw ValidationError("--chunk-size must be at most \(UInt32.max)") }
+        try require(window, atLeast: 1, "window")
+    }
+
     func run() {
         let (bucket, key) = splitName(name)
         let client = options.connect()
@@ -30,7 +37,7 @@ struct PutCommand: ParsableCommand {
         do {
             let r = try client.putObject(
                 path: file, bucket: bucket, key: key, chunkSize: chunkSize, replicas: replicas,
-                consensus: options.consensusMode(), window: window, progress: { bar.update($0, of: $1) })
+                consensus: options.consensusMode, window: window, progress: { bar.update($0, of: $1) })
             let mbps = Double(r.size) / max(r.seconds, 1e-9) / 1e6
             print("put \(bucket)/\(key): \(r.size) bytes in \(r.placements.count) chunks, \(String(format: "%.3f", r.seconds)) s, \(String(format: "%.1f", mbps)) MB/s")
             print("  deduplicated chunks: \(r.deduplicated)")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReplicastCommandLine
 
 /// `replicast`: the command-line client of a Replicast cluster.
 @main
@@ -7,24 +8,27 @@ struct Replicast: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "replicast",
         abstract: "Put and get objects through a Replicast cluster; run a local cluster.",
+        discussion: "--cluster FILE may come before the subcommand or after it.",
         subcommands: [
             LocalClusterCommand.self, PutCommand.self, GetCommand.self, LocateCommand.self, WorkloadCommand.self,
             SimulateCommand.self,
         ])
 
-    /// Accepts `replicast --cluster FILE <subcommand> ...` by moving the leading cluster
-    /// option behind the subcommand, where the subcommands declare it.
+    /// `--cluster` before the subcommand. The client subcommands declare the same option group
+    /// (in `ClientOptions`), and ArgumentParser gives them this value, wherever it stood.
+    @OptionGroup var clusterFile: ClusterFileOption
+
+    /// An error is one line: `replicast: error: REASON`.
     static func main() {
-        var args = Array(CommandLine.arguments.dropFirst())
-        if args.count >= 3, args[0] == "--cluster" {
-            let option = Array(args[0...1])
-            args.removeFirst(2)
-            args.insert(contentsOf: option, at: 1)
-        } else if let first = args.first, first.hasPrefix("--cluster=") {
-            args.removeFirst()
-            args.insert(first, at: min(1, args.count))
-        }
-        main(args)
+        mainReportingErrorsOnOneLine()
+    }
+}
+
+/// For the subcommands that take no cluster file: rejects `--cluster`, which the root command
+/// would otherwise accept and ignore.
+func rejectClusterFile(_ root: Replicast, _ subcommand: String) throws {
+    if root.clusterFile.cluster != nil {
+        throw ValidationError("--cluster does not apply to \(subcommand) (only to put, get, locate and workload)")
     }
 }
 

@@ -15,6 +15,8 @@ struct SimulateCommand: ParsableCommand {
             exits non-zero if an invariant fails.
             """)
 
+    @ParentCommand var root: Replicast
+
     @Option(help: "Seed of every random choice (the first seed with --runs).")
     var seed: UInt64 = 1
     @Option(help: "Runs with consecutive seeds from --seed.")
@@ -68,8 +70,15 @@ struct SimulateCommand: ParsableCommand {
     var trace = false
 
     func validate() throws {
+        try rejectClusterFile(root, "simulate")
         guard servers >= 1, clients >= 1, transactions >= 0, runs >= 1 else {
             throw ValidationError("servers, clients and runs must be positive, transactions not negative")
+        }
+        guard crashes >= 0, clientCrashes >= 0, partitions >= 0 else {
+            throw ValidationError("--crashes, --client-crashes and --partitions must not be negative")
+        }
+        guard rows >= 1, portBuffer >= 1, windowSlack >= 0, offeredLoad.map({ $0 > 0 }) ?? true else {
+            throw ValidationError("--rows and --port-buffer must be positive, --window-slack not negative, --offered-load positive")
         }
         for (name, p) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)] where !(0...1).contains(p) {
             throw ValidationError("--\(name) must be a probability between 0 and 1")

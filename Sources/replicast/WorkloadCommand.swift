@@ -19,8 +19,14 @@ struct WorkloadCommand: ParsableCommand {
     @Option(help: "Seed of the object contents and sizes.") var seed: UInt64 = 1
     @Flag(help: "Alternate client and cluster consensus (overrides --consensus).") var mixed = false
 
-    func run() throws {
+    func validate() throws {
+        try require(objects, atLeast: 0, "objects")
         guard minSize >= 1, maxSize >= minSize else { throw ValidationError("need 1 <= --min-size <= --max-size") }
+        try require(chunkSize, atLeast: 1, "chunk-size")
+        guard chunkSize <= Int(UInt32.max) else { throw ValidationError("--chunk-size must be at most \(UInt32.max)") }
+    }
+
+    func run() throws {
         let client = options.connect()
         let dir = NSTemporaryDirectory() + "replicast-workload-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -34,7 +40,7 @@ struct WorkloadCommand: ParsableCommand {
             for j in 0..<size { bytes[j] = UInt8(truncatingIfNeeded: rng.next()) }
             let input = "\(dir)/in-\(i)", output = "\(dir)/out-\(i)"
             try Data(bytes).write(to: URL(fileURLWithPath: input))
-            let consensus: ConsensusMode = mixed ? (i % 2 == 0 ? .client : .cluster) : options.consensusMode()
+            let consensus: ConsensusMode = mixed ? (i % 2 == 0 ? .client : .cluster) : options.consensusMode
             do {
                 let put = try client.putObject(path: input, bucket: "workload", key: "\(seed)-\(i)", chunkSize: chunkSize, consensus: consensus)
                 chunks += put.placements.count
