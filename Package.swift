@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only. The UDP transport and the runtime use Glibc, and the verbs transport needs
+// libibverbs and librdmacm (Deploy/install-deps.sh installs them). SwiftPM has no platform
+// entry for Linux (`platforms:` sets minimum Apple OS versions), so there is none below.
+//
 // Module layout (abstractions apart from implementations, as in NIOCore / NIOPosix):
 //
 //   ReplicastWire       the wire protocol: identifiers, messages, codec, fragmentation (pure, no deps)
@@ -19,7 +23,6 @@ let linux = TargetDependencyCondition.when(platforms: [.linux])
 
 let package = Package(
     name: "replicast",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "replicast-node", targets: ["replicast-node"]),
         .executable(name: "replicast", targets: ["replicast"]),
