@@ -3,8 +3,15 @@
 # generated 64 MiB file with 3 replicas, reads it back, verifies it byte for byte, prints the
 # throughput and where the replicas landed, then stops the cluster.
 #   Deploy/demo.sh [--size-mib N] [--consensus client|cluster] [--transport udp|verbs]
+# It builds in release into .build, or into the directory REPLICAST_SCRATCH_PATH names (for
+# several people building in one clone). Exits 0 when the object was stored and read back intact.
+#
+# No pipeline here ends in a reader that stops early (`| head`, `| grep -q`): under pipefail
+# the writer's SIGPIPE would fail the script (exit 141) after everything worked. Output to be
+# shortened goes to a file first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scratch=${REPLICAST_SCRATCH_PATH:-.build}
 size_mib=64; consensus=client; transport=udp
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -14,12 +21,13 @@ while [ $# -gt 0 ]; do
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
+case "$size_mib" in ''|*[!0-9]*|0) echo "--size-mib takes a whole number of MiB above 0 (got '$size_mib')" >&2; exit 2 ;; esac
 Deploy/install-deps.sh
 export PATH=/opt/swift/usr/bin:$PATH
 echo "building (release)..."
-swift build -c release --product replicast >/dev/null
-swift build -c release --product replicast-node >/dev/null
-bin=$(swift build -c release --show-bin-path)
+swift build -c release --scratch-path "$scratch" --product replicast >/dev/null
+swift build -c release --scratch-path "$scratch" --product replicast-node >/dev/null
+bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
 
 work=$(mktemp -d /tmp/replicast-demo.XXXXXX)
 cluster_pid=
@@ -44,8 +52,9 @@ echo "== get"
 cmp "$work/object.bin" "$work/object.out"
 echo "verified: the object read back is identical ($(stat -c %s "$work/object.out") bytes)"
 echo "== where the replicas landed (first chunks)"
-"$bin/replicast" --cluster "$work/cluster/cluster.yaml" locate demo/object.bin --transport "$transport" | head -6
-echo "..."
+"$bin/replicast" --cluster "$work/cluster/cluster.yaml" locate demo/object.bin --transport "$transport" >"$work/locate.out"
+head -6 "$work/locate.out"
+echo "... ($(wc -l <"$work/locate.out") lines: the manifest and every chunk)"
 kill -TERM "$cluster_pid"; wait "$cluster_pid" || true
 cluster_pid=
 echo "cluster stopped"
