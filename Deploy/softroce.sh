@@ -2,7 +2,7 @@
 # Soft-RoCE harness: boots Debian's kernel once in qemu (TCG) with the host's filesystem as
 # root (virtme-ng), brings up an rxe device over a veth pair inside the VM, and runs a
 # command there with REPLICAST_SOFTROCE=1 set. The host kernel has no RDMA; see
-# shared/SOFT-ROCE.md for why the VM is needed and why it runs without KVM.
+# docs/SOFT-ROCE.md for why the VM is needed and why it runs without KVM.
 #
 #   Deploy/softroce.sh              the verbs suite in the VM: ReplicastVerbsTests and the
 #                                   end-to-end suite (ReplicastEndToEndTests) over verbs on rxe0
@@ -196,7 +196,7 @@ write_bench_results() {
         echo "# Soft-RoCE: the verbs transport against perftest, on rxe0 in one VM"
         echo
         echo "Recorded $(date -u +%Y-%m-%dT%H:%MZ) by \`Deploy/softroce.sh bench\`: Debian's kernel $(basename "$(newest_kernel)") in qemu"
-        echo "under TCG (no KVM, see shared/SOFT-ROCE.md), $VM_CPUS virtual CPUs and $VM_MEMORY on a host of $(nproc) shared cores"
+        echo "under TCG (no KVM, see docs/SOFT-ROCE.md), $VM_CPUS virtual CPUs and $VM_MEMORY on a host of $(nproc) shared cores"
         echo "(load average at start: $load; over the VM run the host's CPU time was $busy); rxe0 over a veth"
         echo "pair inside the VM, path MTU 4096."
         echo
