@@ -22,6 +22,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$size_mib" in ''|*[!0-9]*|0) echo "--size-mib takes a whole number of MiB above 0 (got '$size_mib')" >&2; exit 2 ;; esac
+case "$consensus" in client|cluster) ;; *) echo "--consensus takes client or cluster (got '$consensus')" >&2; exit 2 ;; esac
+case "$transport" in udp|verbs) ;; *) echo "--transport takes udp or verbs (got '$transport')" >&2; exit 2 ;; esac
 Deploy/install-deps.sh
 export PATH=/opt/swift/usr/bin:$PATH
 echo "building (release)..."
@@ -41,8 +43,17 @@ trap cleanup EXIT
 
 "$bin/replicast" local-cluster --nodes 5 --replicas 3 --dir "$work/cluster" --transport "$transport" &
 cluster_pid=$!
-for _ in $(seq 1 600); do [ -f "$work/cluster/cluster.yaml" ] && break; sleep 0.1; done
-[ -f "$work/cluster/cluster.yaml" ] || { echo "the cluster did not start" >&2; exit 1; }
+for _ in $(seq 1 600); do
+    [ -f "$work/cluster/cluster.yaml" ] && break
+    kill -0 "$cluster_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ ! -f "$work/cluster/cluster.yaml" ]; then
+    # The node logs go with the work directory: show their ends first.
+    echo "the cluster did not start; the node logs end:" >&2
+    tail -n 3 "$work"/cluster/node-*.log >&2 || true
+    exit 1
+fi
 
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$work/object.bin"
 echo "== put ${size_mib} MiB with 3 replicas (consensus: $consensus)"
