@@ -25,9 +25,10 @@ public final class ProtocolDriver<Core: DrivenCore> {
     public let maxDatagramSize: Int
     public let logger: Logger
     public private(set) var stats = DriverStats()
-    /// Called after the core handled a received message, with the actions it produced
-    /// (the simulator checks invariants here; a host may trace).
-    public var deliveryObserver: ((Inbound, [Action<Core.Effect>]) -> Void)?
+    /// Called with every batch of actions the core produced before they are taken, and the
+    /// received message that caused it (nil for a timer, a command or a completion). The
+    /// simulator checks invariants here; a host may trace.
+    public var actionObserver: ((Inbound?, [Action<Core.Effect>]) -> Void)?
 
     private let reassembler: Reassembler
     private let burst: Int
@@ -127,7 +128,7 @@ public final class ProtocolDriver<Core: DrivenCore> {
         let inbound = Inbound(kind: envelope.kind, id: envelope.id, generation: envelope.generation, message: envelope.message)
         core.handle(inbound, now: now)
         let actions = core.pollActions()
-        deliveryObserver?(inbound, actions)
+        actionObserver?(inbound, actions)
         take(actions, now: now)
         takeActions(now: now)
     }
@@ -199,6 +200,7 @@ public final class ProtocolDriver<Core: DrivenCore> {
     private func takeActions(now: Instant) {
         var actions = core.pollActions()
         while !actions.isEmpty {
+            actionObserver?(nil, actions)
             take(actions, now: now)
             actions = core.pollActions()
         }
