@@ -51,15 +51,18 @@ final class TransportLoop<Core: DrivenCore> {
     }
 
     /// One turn of the loop, waiting at most `maxWait` (nil: until the driver's deadline,
-    /// or a wake-up) for datagrams.
+    /// or a wake-up) for datagrams. A turn whose timers produced an effect (an outcome the
+    /// owner may be waiting for) does not wait.
     func turn(maxWait: Duration? = nil, handle: (Core.Effect) -> Void) {
         var now = WallClock.now()
         driver.advance(to: now)
-        settle(now: now, handle: handle)
+        let effects = settle(now: now, handle: handle)
         now = WallClock.now()
         var wait: Duration? = driver.nextDeadline.map { max(.zero, $0 - now) }
         if let maxWait { wait = wait.map { min($0, maxWait) } ?? maxWait }
-        if let w = wait, w < .milliseconds(1) {
+        if effects > 0 {
+            wait = .zero
+        } else if let w = wait, w < .milliseconds(1) {
             // The transport's wait is in milliseconds: a shorter gap (the next paced
             // datagram) is slept, then whatever arrived meanwhile is taken.
             WallClock.sleep(w)
@@ -70,8 +73,11 @@ final class TransportLoop<Core: DrivenCore> {
     }
 
     /// Carries out joins and leaves, hands effects to `handle` (which may call back into the
-    /// core), and posts every datagram due, until nothing is left.
-    func settle(now: Instant, handle: (Core.Effect) -> Void) {
+    /// core), and posts every datagram due, until nothing is left. Returns how many effects
+    /// were handled.
+    @discardableResult
+    func settle(now: Instant, handle: (Core.Effect) -> Void) -> Int {
+        var effects = 0
         var outputs = driver.pollOutputs()
         while !outputs.isEmpty {
             for output in outputs {
@@ -81,12 +87,14 @@ final class TransportLoop<Core: DrivenCore> {
                 case .leave(let group):
                     do { try transport.leave(group) } catch { noteFailure(error, "leave \(group)") }
                 case .effect(let effect):
+                    effects += 1
                     handle(effect)
                 }
             }
             outputs = driver.pollOutputs()
         }
         flush(now: now)
+        return effects
     }
 
     /// Posts every datagram the driver has due at `now`.
