@@ -141,20 +141,24 @@ public final class ReplicastClient {
         outcome: (TransactionToken) throws -> T?
     ) rethrows -> [T] {
         var tokens: [TransactionToken] = []
+        var open: [TransactionToken] = []
         var results: [TransactionToken: T] = [:]
-        var done = 0
-        while done < count {
-            while tokens.count < count && tokens.count - done < window {
-                tokens.append(try start(tokens.count))
+        while results.count < count {
+            while tokens.count < count && open.count < window {
+                let token = try start(tokens.count)
+                tokens.append(token)
+                open.append(token)
             }
-            step()
-            for token in tokens[done...] where results[token] == nil {
+            // An outcome may come in while another transaction starts: collect before waiting.
+            let before = results.count
+            for token in open {
                 if let result = try outcome(token) { results[token] = result }
             }
-            let finished = results.count
-            if finished != done {
-                done = finished
-                progress(done)
+            open.removeAll { results[$0] != nil }
+            if results.count != before {
+                progress(results.count)
+            } else {
+                step()
             }
         }
         return tokens.map { results[$0]! }
@@ -169,7 +173,8 @@ public final class ReplicastClient {
     /// One turn of the loop. Once the transport has failed for good, every transaction ends
     /// at once with that failure.
     func step() {
-        loop.turn(handle: record)
+        // With nothing in flight there is nothing to wait for.
+        loop.turn(maxWait: core.inFlight == 0 ? .zero : nil, handle: record)
         if let failure = loop.failure, core.inFlight > 0 {
             loop.withCore(now: WallClock.now(), handle: record) { $0.abandonAll(transportFailure: "\(failure)") }
         }
