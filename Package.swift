@@ -12,6 +12,7 @@ import PackageDescription
 //   ReplicastTransport  the transport interface: groups, datagrams, registered buffers, completions
 //   ReplicastUDP        the UDP fallback transport (sockets, sendmmsg/recvmmsg)
 //   ReplicastVerbs      the verbs transport (UD queue pairs, rdma_cm multicast), Linux only
+//   ReplicastDriver     the sans-I/O layer between core and transport: fragments, reassembly, pacing, routing
 //   ReplicastStore      the persistent, content-addressed chunk store
 //   ReplicastRuntime    drives the core over a transport and a store: node and client event loops
 //   ReplicastSimulator  the core on virtual time: a network with loss, buffers and crashes
@@ -77,6 +78,16 @@ let package = Package(
             ]
         ),
 
+        // The layer between a core and a transport that node, client and simulator all run:
+        // fragmentation, reassembly, pacing, routing, one next deadline.
+        .target(
+            name: "ReplicastDriver",
+            dependencies: [
+                "ReplicastCore", "ReplicastWire", "ReplicastTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Storage and the runtime that ties everything together.
         .target(
             name: "ReplicastStore",
@@ -88,14 +99,17 @@ let package = Package(
         .target(
             name: "ReplicastRuntime",
             dependencies: [
-                "ReplicastWire", "ReplicastCore", "ReplicastTransport", "ReplicastUDP",
+                "ReplicastWire", "ReplicastCore", "ReplicastDriver", "ReplicastTransport", "ReplicastUDP",
                 "ReplicastVerbs", "ReplicastStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         // The deterministic simulator: the protocol core over a virtual network and clock.
-        .target(name: "ReplicastSimulator", dependencies: ["ReplicastCore", "ReplicastWire"]),
+        .target(
+            name: "ReplicastSimulator",
+            dependencies: ["ReplicastCore", "ReplicastDriver", "ReplicastTransport", "ReplicastWire"]
+        ),
         .target(
             name: "ReplicastCommandLine",
             dependencies: [

@@ -39,9 +39,23 @@ public struct Outbound: Sendable, Equatable {
     }
 }
 
+/// Names a store request; its completion (`ServerCore.storeCompleted`) carries it back.
+public struct StoreToken: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { "store#\(rawValue)" }
+}
+
+/// Names a load request; its completion (`ServerCore.loadCompleted`) carries it back.
+public struct LoadToken: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    public var description: String { "load#\(rawValue)" }
+}
+
 /// A request to the storage layer; its completion comes back as an event with the same token.
 public struct StoreRequest: Sendable, Equatable {
-    public var token: UInt64
+    public var token: StoreToken
     public var contentHash: HashID
     public var name: ChunkName?
     public var payload: Payload
@@ -51,29 +65,44 @@ public struct StoreRequest: Sendable, Equatable {
 
 /// A request to read a chunk for a get; its completion comes back as an event.
 public struct LoadRequest: Sendable, Equatable {
-    public var token: UInt64
+    public var token: LoadToken
     public var contentHash: HashID
     /// The chunk's length as catalogued, so the runtime can allocate (register) the
     /// destination memory before the read.
     public var length: UInt64
 }
 
-/// What the core asks the runtime to do.
-public enum Action: Sendable, Equatable {
+/// What a protocol core asks of its driver: network work common to both roles, and the
+/// role's own `Effect` (a server's storage requests, a client's outcomes).
+public enum Action<Effect: Sendable & Equatable>: Sendable, Equatable {
     case send(Outbound)
     case join(GroupAddress)
     case leave(GroupAddress)
-    /// Server: verify and persist a chunk (fsync before the ACK is sent).
-    case store(StoreRequest)
-    /// Server: read a chunk (verified) for a get.
-    case load(LoadRequest)
-    /// Client: a put finished (successfully or not).
-    case putCompleted(PutOutcome)
-    /// Client: a get finished (successfully or not).
-    case getCompleted(GetOutcome)
-    /// Client: a locate probe finished.
-    case locateCompleted(TransactionToken, LocateReport)
+    case effect(Effect)
 }
+
+/// What a server asks of its storage layer.
+public enum StorageRequest: Sendable, Equatable {
+    /// Verify and persist a chunk (fsync before the ACK is sent).
+    case store(StoreRequest)
+    /// Read a chunk (verified) for a get.
+    case load(LoadRequest)
+}
+
+/// What a client reports to its application.
+public enum ClientOutcome: Sendable, Equatable {
+    /// A put finished (successfully or not).
+    case put(PutOutcome)
+    /// A get finished (successfully or not).
+    case get(GetOutcome)
+    /// A locate probe finished.
+    case locate(TransactionToken, LocateReport)
+}
+
+/// A server core's actions.
+public typealias ServerAction = Action<StorageRequest>
+/// A client core's actions.
+public typealias ClientAction = Action<ClientOutcome>
 
 /// An incoming, decoded message with its header fields.
 public struct Inbound: Sendable, Equatable {

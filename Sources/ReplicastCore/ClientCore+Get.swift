@@ -182,14 +182,14 @@ extension ClientCore {
         let receipt = GetReceipt(
             contentHash: actual, name: name, payload: payload, server: server, volunteers: volunteers.sorted(),
             immediate: immediate)
-        actions.append(.getCompleted(GetOutcome(token: t.token, result: .success(receipt))))
+        actions.append(.effect(.get(GetOutcome(token: t.token, result: .success(receipt)))))
     }
 
     /// Ends locate probe `seq` with the holders heard so far.
     mutating func finishProbe(_ seq: UInt32) {
         guard let t = gets.removeValue(forKey: seq) else { return }
         let hash = t.expectedHash ?? .zero
-        actions.append(.locateCompleted(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted())))
+        actions.append(.effect(.locate(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted()))))
     }
 
     /// Ends get `seq` (if it is still in progress) with `error`: its ingress booking is
@@ -198,7 +198,7 @@ extension ClientCore {
         guard let t = gets.removeValue(forKey: seq) else { return }
         ingress.release(t.requestID)
         if !t.isProbe { actions.append(.leave(t.deliveryGroup)) }
-        actions.append(.getCompleted(GetOutcome(token: t.token, result: .failure(error))))
+        actions.append(.effect(.get(GetOutcome(token: t.token, result: .failure(error)))))
     }
 
     private mutating func retryGet(_ seq: UInt32, now: Instant) {

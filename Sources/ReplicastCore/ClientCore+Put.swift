@@ -238,7 +238,7 @@ extension ClientCore {
         let receipt = PutReceipt(
             contentHash: t.contentHash, storedOn: storedOn, alreadyStored: t.alreadyStored.subtracting(t.stored).sorted(),
             transferred: t.transferred, attempts: Int(t.attempt))
-        actions.append(.putCompleted(PutOutcome(token: t.token, result: .success(receipt))))
+        actions.append(.effect(.put(PutOutcome(token: t.token, result: .success(receipt)))))
     }
 
     /// Ends put `seq` (if it is still in progress) with `error`, giving back the standing
@@ -246,7 +246,7 @@ extension ClientCore {
     mutating func failPut(_ seq: UInt32, _ error: PutError) {
         guard let t = puts.removeValue(forKey: seq) else { return }
         standingInFlight -= min(standingInFlight, t.standingBytes)
-        actions.append(.putCompleted(PutOutcome(token: t.token, result: .failure(error))))
+        actions.append(.effect(.put(PutOutcome(token: t.token, result: .failure(error)))))
     }
 
     /// Schedules the next attempt, or fails when attempts are exhausted.

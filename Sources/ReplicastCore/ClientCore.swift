@@ -13,7 +13,7 @@ public struct ClientCore: Sendable {
 
     var puts: [UInt32: PutTransaction] = [:]
     var gets: [UInt32: GetTransaction] = [:]
-    var actions: [Action] = []
+    var actions: [ClientAction] = []
     var rng: RandomSource
     /// Round trips from a request to the last answer of its Negotiating Group.
     public internal(set) var roundTrips = RoundTripEstimator()
@@ -43,7 +43,7 @@ public struct ClientCore: Sendable {
     public var inFlight: Int { puts.count + gets.count }
 
     /// The actions produced since the last call, in order.
-    public mutating func pollActions() -> [Action] {
+    public mutating func pollActions() -> [ClientAction] {
         defer { actions.removeAll(keepingCapacity: true) }
         return actions
     }

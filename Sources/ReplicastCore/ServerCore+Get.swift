@@ -103,9 +103,9 @@ extension ServerCore {
     }
 
     private mutating func load(_ request: RequestID, _ hash: HashID, _ purpose: LoadPurpose) {
-        let token = newToken()
-        pending[token] = .load(request, purpose)
-        actions.append(.load(LoadRequest(token: token, contentHash: hash, length: catalog.length(of: hash) ?? 0)))
+        let token = newLoadToken()
+        pendingLoads[token] = PendingLoad(request: request, purpose: purpose)
+        actions.append(.effect(.load(LoadRequest(token: token, contentHash: hash, length: catalog.length(of: hash) ?? 0))))
     }
 
     mutating func onPeerGetResponse(_ m: GetResponse, now: Instant) {
@@ -218,14 +218,14 @@ extension ServerCore {
             return
         }
         let chunk = m.content.slice(Int(m.trackingTokensLength)..<m.content.count)
-        let token = newToken()
-        pending[token] = .storeVolunteer(m.request, bytes: UInt64(chunk.count))
+        let token = newStoreToken()
+        pendingStores[token] = .volunteer(m.request, bytes: UInt64(chunk.count))
         pendingWriteBytes += UInt64(chunk.count)
         g.storing = true
         g.hash = m.contentHash
         g.deadline = now + configuration.grace
         gets[m.request] = g
-        actions.append(.store(StoreRequest(token: token, contentHash: m.contentHash, name: nil, payload: chunk, designated: false)))
+        actions.append(.effect(.store(StoreRequest(token: token, contentHash: m.contentHash, name: nil, payload: chunk, designated: false))))
     }
 
     mutating func volunteerStored(_ key: RequestID, bytes: UInt64, result: Result<Void, StoreFailure>) {

@@ -221,14 +221,14 @@ extension ServerCore {
             return
         }
         let chunk = m.content.slice(tokens..<m.content.count)
-        let token = newToken()
-        pending[token] = .storePut(m.request, bytes: UInt64(chunk.count))
+        let token = newStoreToken()
+        pendingStores[token] = .put(m.request, bytes: UInt64(chunk.count))
         pendingWriteBytes += UInt64(chunk.count)
         p.storing = true
         p.deadline = max(p.deadline, now + configuration.grace)
         puts[m.request] = p
-        actions.append(.store(StoreRequest(
-            token: token, contentHash: m.contentHash, name: p.proposal?.name, payload: chunk, designated: true)))
+        actions.append(.effect(.store(StoreRequest(
+            token: token, contentHash: m.contentHash, name: p.proposal?.name, payload: chunk, designated: true))))
     }
 
     /// The chunk of a put was persisted (or not): ACK or NAK.

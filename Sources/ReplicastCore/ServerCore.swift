@@ -23,11 +23,12 @@ public struct ServerCore: Sendable {
     public internal(set) var answerRounds = RoundTripEstimator()
     var puts: [RequestID: ServerPut] = [:]
     var gets: [RequestID: ServerGet] = [:]
-    var pending: [UInt64: PendingWork] = [:]
+    var pendingStores: [StoreToken: PendingStore] = [:]
+    var pendingLoads: [LoadToken: PendingLoad] = [:]
     var groupRefs: [GroupAddress: Int] = [:]
     var pendingWriteBytes: UInt64 = 0
     var egressBusyUntil: Instant = .zero
-    var actions: [Action] = []
+    var actions: [ServerAction] = []
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
 
@@ -41,6 +42,11 @@ public struct ServerCore: Sendable {
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
         self.nextSequence = max(configuration.firstSequence, 1)
+        // A server listens on the Negotiating Group of every row it belongs to.
+        for address in Set(table.rows(containing: configuration.id).compactMap { table.row($0)?.addresses.negotiating.first })
+            .sorted(by: { $0.description < $1.description }) {
+            actions.append(.join(address))
+        }
     }
 
     var me: NodeID { configuration.id }
@@ -52,7 +58,7 @@ public struct ServerCore: Sendable {
     public var joinedRendezvousGroups: Int { groupRefs.count }
 
     /// The actions produced since the last call, in order.
-    public mutating func pollActions() -> [Action] {
+    public mutating func pollActions() -> [ServerAction] {
         defer { actions.removeAll(keepingCapacity: true) }
         return actions
     }
@@ -82,9 +88,14 @@ public struct ServerCore: Sendable {
         return RequestID(source: me, sequence: nextSequence)
     }
 
-    mutating func newToken() -> UInt64 {
+    mutating func newStoreToken() -> StoreToken {
         defer { nextToken += 1 }
-        return nextToken
+        return StoreToken(nextToken)
+    }
+
+    mutating func newLoadToken() -> LoadToken {
+        defer { nextToken += 1 }
+        return LoadToken(nextToken)
     }
 
     /// Sends a response to `request` and remembers it for replay.
@@ -156,24 +167,22 @@ public struct ServerCore: Sendable {
     }
 
     /// The storage layer finished a store request.
-    public mutating func storeCompleted(token: UInt64, result: Result<Void, StoreFailure>, now: Instant) {
-        guard let work = pending.removeValue(forKey: token) else { return }
+    public mutating func storeCompleted(token: StoreToken, result: Result<Void, StoreFailure>, now: Instant) {
+        guard let work = pendingStores.removeValue(forKey: token) else { return }
         switch work {
-        case .storePut(let proposal, let bytes):
+        case .put(let proposal, let bytes):
             pendingWriteBytes -= min(pendingWriteBytes, bytes)
             putStored(proposal, bytes: bytes, result: result, now: now)
-        case .storeVolunteer(let request, let bytes):
+        case .volunteer(let request, let bytes):
             pendingWriteBytes -= min(pendingWriteBytes, bytes)
             volunteerStored(request, bytes: bytes, result: result)
-        case .load:
-            break
         }
     }
 
     /// The storage layer finished a load request.
-    public mutating func loadCompleted(token: UInt64, result: Result<Payload, StoreFailure>, now: Instant) {
-        guard case .load(let request, let purpose)? = pending.removeValue(forKey: token) else { return }
-        getLoaded(request, purpose: purpose, result: result, now: now)
+    public mutating func loadCompleted(token: LoadToken, result: Result<Payload, StoreFailure>, now: Instant) {
+        guard let work = pendingLoads.removeValue(forKey: token) else { return }
+        getLoaded(work.request, purpose: work.purpose, result: result, now: now)
     }
 
     /// The runtime's reassembler gave up on a transfer (fragments missing at its timeout).
@@ -214,11 +223,16 @@ public enum StoreFailure: Error, Sendable, Equatable {
     case ioError
 }
 
-/// Work handed to the storage layer, by token.
-enum PendingWork: Sendable {
-    case storePut(RequestID, bytes: UInt64)
-    case storeVolunteer(RequestID, bytes: UInt64)
-    case load(RequestID, LoadPurpose)
+/// A write handed to the storage layer, by token: for which transaction, of how many bytes.
+enum PendingStore: Sendable {
+    case put(RequestID, bytes: UInt64)
+    case volunteer(RequestID, bytes: UInt64)
+}
+
+/// A read handed to the storage layer, by token.
+struct PendingLoad: Sendable {
+    var request: RequestID
+    var purpose: LoadPurpose
 }
 
 /// Why a chunk is being loaded.

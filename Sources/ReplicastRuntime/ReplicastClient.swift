@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import ReplicastCore
+import ReplicastDriver
 import ReplicastTransport
 import ReplicastWire
 
 /// A client of a Replicast cluster: puts and gets chunks through the protocol core
-/// (`ClientCore`) over a transport, on the calling thread.
+/// (`ClientCore`) in a `ProtocolDriver`, moved over a transport by a `TransportLoop` on the
+/// calling thread.
 ///
 /// Blocking calls drive the event loop until their transactions complete; the batch calls
 /// keep several transactions in flight to fill the pipe.
@@ -13,12 +15,14 @@ public final class ReplicastClient {
     public let id: NodeID
     public let cluster: ClusterConfiguration
     public let logger: Logger
-    var core: ClientCore
-    let channel: MessageChannel
+    let loop: TransportLoop<ClientCore>
     let transport: any DatagramTransport
     private var putOutcomes: [TransactionToken: PutOutcome] = [:]
     private var getOutcomes: [TransactionToken: GetOutcome] = [:]
     private var locateOutcomes: [TransactionToken: LocateReport] = [:]
+
+    /// The client's protocol core.
+    var core: ClientCore { loop.driver.core }
 
     /// Connects to the cluster described by `cluster` (no handshake: a client only needs the
     /// table and a transport).
@@ -49,8 +53,10 @@ public final class ReplicastClient {
         configuration.seed = UInt64(id.rawValue)
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
-        self.core = ClientCore(configuration: configuration, table: table)
-        self.channel = MessageChannel(selfID: id, transport: transport, table: table, logger: log)
+        let driver = ProtocolDriver(
+            core: ClientCore(configuration: configuration, table: table), maxDatagramSize: transport.maxDatagramSize,
+            logger: log)
+        self.loop = TransportLoop(driver: driver, transport: transport, logger: log)
     }
 
     deinit { transport.close() }
@@ -70,9 +76,9 @@ public final class ReplicastClient {
         _ payload: Payload, name: ChunkName? = nil, replicas: Int? = nil, consensus: ConsensusMode? = nil
     ) throws(PutError) -> PutReceipt {
         let hash = ContentHash.of(payload)
-        let token = core.put(payload, contentHash: hash, name: name, replicas: replicas, consensus: consensus, now: WallClock.now())
-        let outcome = waitPut(token)
-        return try outcome.result.get()
+        let token = command { $0.put(payload, contentHash: hash, name: name, replicas: replicas, consensus: consensus, now: $1) }
+        while putOutcomes[token] == nil { step() }
+        return try putOutcomes.removeValue(forKey: token)!.result.get()
     }
 
     /// Puts `count` chunks, produced on demand by `chunk(i)`, with up to `window` in flight;
@@ -81,136 +87,104 @@ public final class ReplicastClient {
         count: Int, replicas: Int? = nil, consensus: ConsensusMode? = nil, window: Int = 4,
         chunk: (Int) throws -> Payload, progress: (Int) -> Void = { _ in }
     ) rethrows -> [Result<PutReceipt, PutError>] {
-        var tokens: [TransactionToken] = []
-        var results: [TransactionToken: Result<PutReceipt, PutError>] = [:]
-        var done = 0
-        while done < count {
-            while tokens.count < count && tokens.count - done < window {
-                let payload = try chunk(tokens.count)
-                let hash = ContentHash.of(payload)
-                tokens.append(core.put(payload, contentHash: hash, replicas: replicas, consensus: consensus, now: WallClock.now()))
-            }
-            perform(now: WallClock.now())
-            step()
-            for (token, outcome) in putOutcomes { results[token] = outcome.result }
-            putOutcomes.removeAll()
-            let newDone = tokens.filter { results[$0] != nil }.count
-            if newDone != done {
-                done = newDone
-                progress(done)
-            }
+        try windowed(count: count, window: window, progress: progress) { i in
+            let payload = try chunk(i)
+            let hash = ContentHash.of(payload)
+            return command { $0.put(payload, contentHash: hash, replicas: replicas, consensus: consensus, now: $1) }
+        } outcome: { token in
+            putOutcomes.removeValue(forKey: token).map(\.result)
         }
-        return tokens.map { results[$0]! }
     }
 
     /// Gets one chunk (by content hash, or the newest version of a name) and waits.
     public func getChunk(_ target: GetTarget, consensus: ConsensusMode? = nil) throws(GetError) -> GetReceipt {
-        let token = core.get(target, consensus: consensus, now: WallClock.now())
-        return try waitGet(token).result.get()
+        let token = command { $0.get(target, consensus: consensus, now: $1) }
+        while getOutcomes[token] == nil { step() }
+        return try getOutcomes.removeValue(forKey: token)!.result.get()
     }
 
-    /// Gets chunks by content hash with up to `window` in flight; results in input order.
+    /// Gets chunks by content hash with up to `window` in flight, hands each received chunk
+    /// to `each` as it arrives, and returns the results in input order (receipts without
+    /// their payloads, which `each` has had).
     public func getChunks(
         _ hashes: [HashID], consensus: ConsensusMode? = nil, window: Int = 4,
         each: (Int, GetReceipt) throws -> Void = { _, _ in }, progress: (Int) -> Void = { _ in }
     ) rethrows -> [Result<GetReceipt, GetError>] {
-        var tokens: [TransactionToken] = []
-        var results: [TransactionToken: Result<GetReceipt, GetError>] = [:]
-        var next = 0
-        var done = 0
-        while done < hashes.count {
-            while next < hashes.count && tokens.count - done < window {
-                tokens.append(core.get(.content(hashes[next]), consensus: consensus, now: WallClock.now()))
-                next += 1
-            }
-            perform(now: WallClock.now())
-            step()
-            for (token, outcome) in getOutcomes {
-                results[token] = outcome.result
-                if case .success(let receipt) = outcome.result, let i = tokens.firstIndex(of: token) {
-                    try each(i, receipt)
-                    results[token] = .success(GetReceipt(
-                        contentHash: receipt.contentHash, name: receipt.name, payload: .empty, server: receipt.server,
-                        volunteers: receipt.volunteers, immediate: receipt.immediate))
-                }
-            }
-            getOutcomes.removeAll()
-            let newDone = tokens.filter { results[$0] != nil }.count
-            if newDone != done {
-                done = newDone
-                progress(done)
-            }
+        var indices: [TransactionToken: Int] = [:]
+        return try windowed(count: hashes.count, window: window, progress: progress) { i in
+            let token = command { $0.get(.content(hashes[i]), consensus: consensus, now: $1) }
+            indices[token] = i
+            return token
+        } outcome: { token throws -> Result<GetReceipt, GetError>? in
+            guard let outcome = getOutcomes.removeValue(forKey: token) else { return nil }
+            guard case .success(let receipt) = outcome.result else { return outcome.result }
+            try each(indices[token]!, receipt)
+            return .success(GetReceipt(
+                contentHash: receipt.contentHash, name: receipt.name, payload: .empty, server: receipt.server,
+                volunteers: receipt.volunteers, immediate: receipt.immediate))
         }
-        return tokens.map { results[$0]! }
     }
 
     /// Which servers of its row (the row of `row`, else of `hash`) say they hold `hash`.
     public func locate(_ hash: HashID, row: HashID? = nil) -> LocateReport {
-        let token = core.locate(hash, rowKey: row, now: WallClock.now())
-        perform(now: WallClock.now())
+        let token = command { $0.locate(hash, rowKey: row, now: $1) }
         while locateOutcomes[token] == nil { step() }
         return locateOutcomes.removeValue(forKey: token)!
     }
 
     // MARK: - Event loop
 
-    private func waitPut(_ token: TransactionToken) -> PutOutcome {
-        perform(now: WallClock.now())
-        while putOutcomes[token] == nil { step() }
-        return putOutcomes.removeValue(forKey: token)!
-    }
-
-    private func waitGet(_ token: TransactionToken) -> GetOutcome {
-        perform(now: WallClock.now())
-        while getOutcomes[token] == nil { step() }
-        return getOutcomes.removeValue(forKey: token)!
-    }
-
-    /// One turn of the loop: timers, paced sends, then wait for datagrams until the next
-    /// deadline. Once the transport has failed for good, every transaction ends at once with
-    /// that failure.
-    func step() {
-        var now = WallClock.now()
-        if let d = core.nextDeadline, d <= now {
-            core.handleTimeout(now: now)
-            perform(now: now)
-        }
-        let pacedDue = channel.pump(now: now)
-        now = WallClock.now()
-        let deadlines = [core.nextDeadline, pacedDue, now + .milliseconds(100)].compactMap { $0 }
-        let wait = max(.zero, deadlines.min()! - now)
-        if wait < .milliseconds(1) && pacedDue != nil {
-            WallClock.sleep(wait)
-            channel.receive(timeout: .zero, now: WallClock.now) { handle($0) }
-        } else {
-            channel.receive(timeout: wait, now: WallClock.now) { handle($0) }
-        }
-        _ = channel.expire(now: WallClock.now())
-        if let failure = channel.failure, core.inFlight > 0 {
-            core.abandonAll(transportFailure: "\(failure)")
-            perform(now: WallClock.now())
-        }
-    }
-
-    private func handle(_ inbound: Inbound) {
-        let now = WallClock.now()
-        core.handle(inbound, now: now)
-        perform(now: now)
-    }
-
-    func perform(now: Instant) {
-        for action in core.pollActions() {
-            switch action {
-            case .send(let out): channel.send(out, now: now)
-            case .join(let g):
-                do { try transport.join(g) } catch { channel.noteFailure(error, "join \(g)") }
-            case .leave(let g):
-                do { try transport.leave(g) } catch { channel.noteFailure(error, "leave \(g)") }
-            case .putCompleted(let o): putOutcomes[o.token] = o
-            case .getCompleted(let o): getOutcomes[o.token] = o
-            case .locateCompleted(let token, let report): locateOutcomes[token] = report
-            case .store, .load: break
+    /// Runs `count` transactions, started by `start(i)`, with up to `window` in flight, and
+    /// returns their results in input order; `outcome(token)` takes a finished one's result.
+    private func windowed<T>(
+        count: Int, window: Int, progress: (Int) -> Void, start: (Int) throws -> TransactionToken,
+        outcome: (TransactionToken) throws -> T?
+    ) rethrows -> [T] {
+        var tokens: [TransactionToken] = []
+        var open: [TransactionToken] = []
+        var results: [TransactionToken: T] = [:]
+        while results.count < count {
+            while tokens.count < count && open.count < window {
+                let token = try start(tokens.count)
+                tokens.append(token)
+                open.append(token)
             }
+            // An outcome may come in while another transaction starts: collect before waiting.
+            let before = results.count
+            for token in open {
+                if let result = try outcome(token) { results[token] = result }
+            }
+            open.removeAll { results[$0] != nil }
+            if results.count != before {
+                progress(results.count)
+            } else {
+                step()
+            }
+        }
+        return tokens.map { results[$0]! }
+    }
+
+    /// Starts a transaction on the core at the current time and posts what it sends.
+    private func command<R>(_ body: (inout ClientCore, Instant) -> R) -> R {
+        let now = WallClock.now()
+        return loop.withCore(now: now, handle: record) { body(&$0, now) }
+    }
+
+    /// One turn of the loop. Once the transport has failed for good, every transaction ends
+    /// at once with that failure.
+    func step() {
+        // With nothing in flight there is nothing to wait for.
+        loop.turn(maxWait: core.inFlight == 0 ? .zero : nil, handle: record)
+        if let failure = loop.failure, core.inFlight > 0 {
+            loop.withCore(now: WallClock.now(), handle: record) { $0.abandonAll(transportFailure: "\(failure)") }
+        }
+    }
+
+    private func record(_ outcome: ClientOutcome) {
+        switch outcome {
+        case .put(let o): putOutcomes[o.token] = o
+        case .get(let o): getOutcomes[o.token] = o
+        case .locate(let token, let report): locateOutcomes[token] = report
         }
     }
 }

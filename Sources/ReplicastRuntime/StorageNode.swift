@@ -1,23 +1,24 @@
 import Foundation
 import Logging
 import ReplicastCore
+import ReplicastDriver
 import ReplicastStore
 import ReplicastTransport
 import ReplicastVerbs
 import ReplicastWire
 import Synchronization
 
-/// A storage server: the protocol core (`ServerCore`) driven by an event loop over a
-/// transport, with a chunk store behind a worker thread.
+/// A storage server: the protocol core (`ServerCore`) in a `ProtocolDriver`, moved over a
+/// transport by a `TransportLoop`, with a chunk store behind a worker thread.
 ///
-/// The loop: hand store completions to the core, fire due timers, expire stalled
-/// reassemblies (NAK), send paced transfer fragments that are due, then wait for
-/// datagrams until the next deadline.
+/// The loop: hand store completions to the core, then one turn of the transport loop
+/// (timers, reassembly expiry, paced datagrams, waiting for datagrams until the driver's
+/// next deadline); the core's storage requests go to the worker.
 public final class StorageNode: @unchecked Sendable {
     public let id: NodeID
     public let logger: Logger
-    private var core: ServerCore
-    private let channel: MessageChannel
+    private let loop: TransportLoop<ServerCore>
+    private var driver: ProtocolDriver<ServerCore> { loop.driver }
     private let transport: any DatagramTransport
     private let worker: StoreWorker
     private let stopping = Atomic<Bool>(false)
@@ -25,7 +26,6 @@ public final class StorageNode: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let statsBox = Mutex(ServerStats())
     private let failureBox = Mutex<TransportError?>(nil)
-    private let reassemblyTimeout: Duration
 
     /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
     public init(
@@ -56,21 +56,16 @@ public final class StorageNode: @unchecked Sendable {
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
-        self.reassemblyTimeout = .seconds(1)
-        self.core = ServerCore(
+        let core = ServerCore(
             configuration: configuration, table: table, catalog: catalog, freeBytes: UInt64(max(0, store.freeBytes)))
-        self.channel = MessageChannel(
-            selfID: id, transport: transport, table: table, logger: log,
-            limits: ReassemblyLimits(timeout: reassemblyTimeout))
+        let driver = ProtocolDriver(
+            core: core, maxDatagramSize: transport.maxDatagramSize, limits: ReassemblyLimits(timeout: .seconds(1)),
+            logger: log)
+        self.loop = TransportLoop(driver: driver, transport: transport, logger: log)
         let waker = Waker(transport)
         self.worker = StoreWorker(store: store, wake: { waker.wake() })
-
-        var joined = Set<GroupAddress>()
-        for row in table.rows(containing: id) {
-            guard let address = table.row(row)?.addresses.negotiating.first, joined.insert(address).inserted else { continue }
-            try transport.join(address)
-        }
-        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined.count) negotiating groups, endpoint \(transport.localEndpoint)")
+        let joined = try loop.joinInitialGroups()
+        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined) negotiating groups, endpoint \(transport.localEndpoint)")
     }
 
     /// The server's counters so far.
@@ -140,78 +135,40 @@ public final class StorageNode: @unchecked Sendable {
             worker.stop()
             drainCompletions(now: WallClock.now())
             transport.close()
-            let c = channel.stats
-            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(c.sendErrors) send errors")
+            let c = driver.stats
+            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(loop.sendErrors) send errors")
         }
         while !stopping.load(ordering: .acquiring) {
-            if let failure = channel.failure {
+            if let failure = loop.failure {
                 logger.critical("node \(id) stops: its transport failed for good: \(failure)")
                 failureBox.withLock { $0 = failure }
                 return
             }
-            var now = WallClock.now()
-            drainCompletions(now: now)
-            if let d = core.nextDeadline, d <= now {
-                core.handleTimeout(now: now)
-                perform(now: now)
-            }
-            for incomplete in channel.expire(now: now) where incomplete.type.isTransfer {
-                logger.debug("transfer \(incomplete.id) incomplete: \(incomplete.receivedFragments)/\(incomplete.totalFragments) fragments")
-                core.transferIncomplete(incomplete.id, now: now)
-                perform(now: now)
-            }
-            let pacedDue = channel.pump(now: now)
-            now = WallClock.now()
-            let deadlines = [core.nextDeadline, pacedDue, now + reassemblyTimeout].compactMap { $0 }
-            let wait = max(.zero, deadlines.min()! - now)
-            if wait < .milliseconds(1) && pacedDue != nil {
-                WallClock.sleep(wait)
-                channel.receive(timeout: .zero, now: WallClock.now) { handle($0) }
-            } else {
-                channel.receive(timeout: wait, now: WallClock.now) { handle($0) }
-            }
-            statsBox.withLock { $0 = core.stats }
+            drainCompletions(now: WallClock.now())
+            loop.turn(handle: carryOut)
+            // Published before the loop waits again, so a reply never outruns the counters.
+            statsBox.withLock { $0 = driver.core.stats }
         }
-    }
-
-    private func handle(_ inbound: Inbound) {
-        let now = WallClock.now()
-        core.handle(inbound, now: now)
-        perform(now: now)
-        // Published before the loop waits again, so a reply never outruns the counters.
-        statsBox.withLock { $0 = core.stats }
     }
 
     private func drainCompletions(now: Instant) {
         let completions = worker.drain()
         guard !completions.isEmpty else { return }
-        for c in completions {
-            switch c {
-            case .stored(let token, let result): core.storeCompleted(token: token, result: result, now: now)
-            case .loaded(let token, let result): core.loadCompleted(token: token, result: result, now: now)
+        let freeBytes = UInt64(max(0, worker.store.freeBytes))
+        loop.withCore(now: now, handle: carryOut) { core in
+            for c in completions {
+                switch c {
+                case .stored(let token, let result): core.storeCompleted(token: token, result: result, now: now)
+                case .loaded(let token, let result): core.loadCompleted(token: token, result: result, now: now)
+                }
             }
-        }
-        core.updateFreeBytes(UInt64(max(0, worker.store.freeBytes)))
-        perform(now: now)
-    }
-
-    /// Carries out the core's actions.
-    private func perform(now: Instant) {
-        var actions = core.pollActions()
-        while !actions.isEmpty {
-            for action in actions { carryOut(action, now: now) }
-            actions = core.pollActions()
+            core.updateFreeBytes(freeBytes)
         }
     }
 
-    private func carryOut(_ action: Action, now: Instant) {
-        switch action {
-        case .send(let out):
-            channel.send(out, now: now)
-        case .join(let group):
-            do { try transport.join(group) } catch { channel.noteFailure(error, "join \(group)") }
-        case .leave(let group):
-            do { try transport.leave(group) } catch { channel.noteFailure(error, "leave \(group)") }
+    /// Carries out a storage request of the core.
+    private func carryOut(_ request: StorageRequest) {
+        switch request {
         case .store(let request):
             worker.submitStore(request)
         case .load(let request):
@@ -219,18 +176,10 @@ public final class StorageNode: @unchecked Sendable {
                 worker.submitLoad(request, into: try transport.allocate(count: Int(request.length)))
             } catch {
                 logger.warning("cannot allocate \(request.length) bytes: \(error)")
-                core.loadCompleted(token: request.token, result: .failure(.ioError), now: now)
+                let now = WallClock.now()
+                loop.withCore(now: now, handle: carryOut) { $0.loadCompleted(token: request.token, result: .failure(.ioError), now: now) }
             }
-        case .putCompleted, .getCompleted, .locateCompleted:
-            break
         }
-    }
-}
-
-extension MessageType {
-    /// Whether this type carries chunk bytes on reserved bandwidth.
-    var isTransfer: Bool {
-        self == .rendezvousTransfer || self == .rendezvousTransferArbitraryChunkID
     }
 }
 

@@ -9,8 +9,8 @@ import Synchronization
 /// the loop's transport).
 final class StoreWorker: @unchecked Sendable {
     enum Completion: Sendable {
-        case stored(token: UInt64, Result<Void, StoreFailure>)
-        case loaded(token: UInt64, Result<Payload, StoreFailure>)
+        case stored(token: StoreToken, Result<Void, StoreFailure>)
+        case loaded(token: LoadToken, Result<Payload, StoreFailure>)
     }
 
     private enum Job: Sendable {

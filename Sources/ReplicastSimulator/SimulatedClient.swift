@@ -1,8 +1,9 @@
 import ReplicastCore
+import ReplicastDriver
 import ReplicastWire
 
-/// A client in the simulation: the real `ClientCore` and the transactions it was asked to
-/// run.
+/// A client in the simulation: the real `ClientCore` in the real `ProtocolDriver`, and the
+/// transactions it was asked to run.
 final class SimulatedClient {
     /// A transaction in flight.
     enum Operation {
@@ -12,7 +13,9 @@ final class SimulatedClient {
 
     let id: NodeID
     var attachment: NodeAttachment
-    var core: ClientCore
+    var driver: ProtocolDriver<ClientCore>
+    let links: LinkConfiguration
+    var core: ClientCore { driver.core }
     /// Transactions started and not yet finished, by token.
     var inFlight: [TransactionToken: Operation] = [:]
     /// Transactions still to start.
@@ -24,7 +27,8 @@ final class SimulatedClient {
 
     init(core: ClientCore, links: LinkConfiguration, transactions: Int, concurrency: Int, openLoop: Bool) {
         self.id = core.configuration.id
-        self.core = core
+        self.links = links
+        self.driver = ProtocolDriver(core: core, maxDatagramSize: links.mtu, limits: links.reassemblyLimits)
         self.attachment = NodeAttachment(links: links)
         self.remaining = transactions
         self.eligible = openLoop ? 0 : transactions

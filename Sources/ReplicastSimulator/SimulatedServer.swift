@@ -1,15 +1,19 @@
 import ReplicastCore
+import ReplicastDriver
 import ReplicastWire
 
-/// A storage server in the simulation: the real `ServerCore`, a store that survives
-/// crashes, and a disk that completes one write at a time.
+/// A storage server in the simulation: the real `ServerCore` in the real `ProtocolDriver`,
+/// a store that survives crashes, and a disk that completes one write at a time.
 final class SimulatedServer {
     let id: NodeID
     let configuration: ServerConfiguration
+    let links: LinkConfiguration
     var attachment: NodeAttachment
     var store: SimulatedStore
+    /// The driver and its core; nil while the server is down.
+    var driver: ProtocolDriver<ServerCore>?
     /// The protocol core; nil while the server is down.
-    var core: ServerCore?
+    var core: ServerCore? { driver?.core }
     /// When the disk finishes the writes queued so far.
     var diskFreeAt: Instant = .zero
     /// Ids of the messages this incarnation sent (a replayed response reuses its id).
@@ -20,13 +24,18 @@ final class SimulatedServer {
     var earlierStats = ServerStats()
     /// Whether an overbooked calendar has been reported already.
     var reportedOverbooking = false
+    /// Whether a message that could not be encoded has been reported already.
+    var reportedEncodeError = false
 
     init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, capacity: UInt64) {
         self.id = id
         self.configuration = configuration
+        self.links = links
         self.attachment = NodeAttachment(links: links)
         self.store = SimulatedStore(capacity: capacity)
-        self.core = ServerCore(configuration: configuration, table: table, catalog: ChunkCatalog(), freeBytes: capacity)
+        self.driver = ProtocolDriver(
+            core: ServerCore(configuration: configuration, table: table, catalog: ChunkCatalog(), freeBytes: capacity),
+            maxDatagramSize: links.mtu, limits: links.reassemblyLimits)
     }
 
     /// Counters over every incarnation.
@@ -37,7 +46,7 @@ final class SimulatedServer {
     /// Crashes the server: the core and everything in flight are lost, the store stays.
     func crash(at now: Instant) {
         if let core { earlierStats = earlierStats.adding(core.stats) }
-        core = nil
+        driver = nil
         attachment.crash(at: now)
         diskFreeAt = now
         sentIDs = []
@@ -49,7 +58,9 @@ final class SimulatedServer {
     func restart(table: AllocationTable) {
         var configuration = configuration
         configuration.firstSequence = attachment.firstSequence
-        core = ServerCore(configuration: configuration, table: table, catalog: store.catalog(), freeBytes: store.freeBytes)
+        driver = ProtocolDriver(
+            core: ServerCore(configuration: configuration, table: table, catalog: store.catalog(), freeBytes: store.freeBytes),
+            maxDatagramSize: links.mtu, limits: links.reassemblyLimits)
         attachment.isUp = true
     }
 }

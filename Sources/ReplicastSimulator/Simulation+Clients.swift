@@ -1,4 +1,5 @@
 import ReplicastCore
+import ReplicastDriver
 import ReplicastWire
 
 extension Simulation {
@@ -44,7 +45,7 @@ extension Simulation {
         let acknowledged = ledger.acknowledgedOrder
         if draw < w.getShare, !acknowledged.isEmpty {
             let hash = acknowledged[workloadRandom.integer(in: 0...(acknowledged.count - 1))]
-            let token = c.core.get(.content(hash), consensus: consensus, now: now)
+            let token = c.driver.withCore(now: now) { $0.get(.content(hash), consensus: consensus, now: now) }
             c.inFlight[token] = .get(hash)
             report.gets.started += 1
         } else {
@@ -59,11 +60,11 @@ extension Simulation {
                 hash = ContentHash.of(payload)
                 ledger.recordPut(hash, payload)
             }
-            let token = c.core.put(payload, contentHash: hash, consensus: consensus, now: now)
+            let token = c.driver.withCore(now: now) { $0.put(payload, contentHash: hash, consensus: consensus, now: now) }
             c.inFlight[token] = .put(hash, started: now)
             report.puts.started += 1
         }
-        perform(c.core.pollActions(), for: c)
+        settle(c)
     }
 
     private func randomPayload(_ count: Int) -> Payload {
@@ -81,33 +82,44 @@ extension Simulation {
         return Payload(buffer)
     }
 
-    /// Carries out a client core's actions.
-    func perform(_ actions: [Action], for c: SimulatedClient) {
-        for action in actions {
-            switch action {
-            case .send(let out):
+    /// Watches a client's driver: counts retransmitted requests, traces what it receives.
+    func observe(_ c: SimulatedClient) {
+        c.driver.actionObserver = { [unowned self, unowned c] inbound, actions in
+            if let inbound {
+                trace?("\(now) \(inbound.source) -> \(c.id) \(inbound.message.traceDescription) \(inbound.id)")
+            }
+            guard c !== verifier else { return }
+            for case .send(let out) in actions {
                 // A request of a transaction that sent one before is a retransmission.
                 let transaction = RequestID(source: out.id.source, sequence: out.id.sequence)
-                if c !== verifier, case .putProposal = out.message, !requesting.insert(transaction).inserted {
+                if case .putProposal = out.message, !requesting.insert(transaction).inserted {
                     report.puts.retransmittedProposals += 1
                 }
-                if c !== verifier, case .getRequest = out.message, !requesting.insert(transaction).inserted {
+                if case .getRequest = out.message, !requesting.insert(transaction).inserted {
                     report.gets.retransmittedRequests += 1
                 }
-                send(out, from: c.id)
-            case .join(let group):
-                join(group, c.id)
-            case .leave(let group):
-                leave(group, c.id)
-            case .putCompleted(let outcome):
-                putFinished(outcome, c)
-            case .getCompleted(let outcome):
-                getFinished(outcome, c)
-            case .store, .load, .locateCompleted:
-                break
             }
         }
-        arm(c.id, deadline: c.core.nextDeadline)
+    }
+
+    /// Carries out what a client's driver asks after an event: joins and leaves, outcomes,
+    /// datagrams due; arms its next deadline and lets it start more work.
+    func settle(_ c: SimulatedClient) {
+        var outputs = c.driver.pollOutputs()
+        while !outputs.isEmpty {
+            for output in outputs {
+                switch output {
+                case .join(let group): join(group, c.id)
+                case .leave(let group): leave(group, c.id)
+                case .effect(.put(let outcome)): putFinished(outcome, c)
+                case .effect(.get(let outcome)): getFinished(outcome, c)
+                case .effect(.locate): break
+                }
+            }
+            outputs = c.driver.pollOutputs()
+        }
+        transmit(c.driver, from: c.id)
+        arm(c.id, deadline: c.driver.nextDeadline)
         if c === verifier { verifyNext() } else { launch(c) }
     }
 
@@ -205,14 +217,17 @@ extension Simulation {
         c.attachment.crash(at: now)
         c.attachment.isUp = true
         leaveAll(c.id)
+        tally(c.driver)
         var configuration = c.core.configuration
         configuration.firstSequence = c.attachment.firstSequence
-        c.core = ClientCore(configuration: configuration, table: table)
+        c.driver = ProtocolDriver(
+            core: ClientCore(configuration: configuration, table: table), maxDatagramSize: c.links.mtu,
+            limits: c.links.reassemblyLimits)
+        observe(c)
         report.clientCrashes += 1
         trace?("\(now) client \(c.id) crashed with \(abandoned) transactions in flight")
         finishedTransactions += abandoned
-        launch(c)
-        arm(c.id, deadline: c.core.nextDeadline)
+        settle(c)
         if clients.allSatisfy(\.isDone) { beginRecovery() }
     }
 
@@ -223,9 +238,10 @@ extension Simulation {
         report.workloadTime = now - workloadStart
         faults = FaultConfiguration()
         isolated = [:]
-        for s in servers where s.core == nil {
+        for s in servers where s.driver == nil {
             s.restart(table: table)
-            arm(s.id, deadline: s.core!.nextDeadline)
+            observe(s)
+            settle(s)
         }
         schedule(.verify, at: now + configuration.settleTime)
     }
@@ -241,9 +257,9 @@ extension Simulation {
         guard phase == .verification else { return }
         let v = verifier
         while v.inFlight.count < v.concurrency, let hash = verificationQueue.popLast() {
-            let token = v.core.get(.content(hash), consensus: .client, now: now)
+            let token = v.driver.withCore(now: now) { $0.get(.content(hash), consensus: .client, now: now) }
             v.inFlight[token] = .get(hash)
-            perform(v.core.pollActions(), for: v)
+            settle(v)
         }
         if verificationQueue.isEmpty && v.inFlight.isEmpty { phase = .finished }
     }

@@ -2,51 +2,60 @@ import ReplicastCore
 import ReplicastWire
 
 extension Simulation {
-    /// Hands a message to a server's core and checks that a request is acted on once.
-    func serverReceives(_ inbound: Inbound, _ s: SimulatedServer) {
-        guard s.core != nil else { return }
-        s.core!.handle(inbound, now: now)
-        let actions = s.core!.pollActions()
-        if inbound.kind == .request {
-            // A replay resends earlier responses (same ids); anything else is acting afresh.
-            let fresh = actions.contains { action in
-                if case .send(let out) = action { return !s.sentIDs.contains(out.id) }
-                return true
+    /// Watches a server's driver: a request must be acted on once (a replay resends earlier
+    /// responses, with their ids; anything else is acting afresh), and messages delivered
+    /// are traced.
+    func observe(_ s: SimulatedServer) {
+        s.driver?.actionObserver = { [unowned self, unowned s] inbound, actions in
+            if let inbound {
+                trace?("\(now) \(inbound.source) -> \(s.id) \(inbound.message.traceDescription) \(inbound.id)")
+                if inbound.kind == .request {
+                    let fresh = actions.contains { action in
+                        if case .send(let out) = action { return !s.sentIDs.contains(out.id) }
+                        return true
+                    }
+                    if fresh && !s.actedOn.insert(inbound.id).inserted {
+                        ledger.fail(.requestsActedOnOnce, at: now,
+                                    "\(s.id) acted again on \(inbound.message.wireType) \(inbound.id): \(actions.map(\.summary))")
+                    }
+                }
             }
-            if fresh && !s.actedOn.insert(inbound.id).inserted {
-                ledger.fail(.requestsActedOnOnce, at: now,
-                            "\(s.id) acted again on \(inbound.message.wireType) \(inbound.id): \(actions.map(\.summary))")
-            }
+            for case .send(let out) in actions { s.sentIDs.insert(out.id) }
         }
-        perform(actions, for: s)
     }
 
-    /// Carries out a server core's actions.
-    func perform(_ actions: [Action], for s: SimulatedServer) {
-        for action in actions {
-            switch action {
-            case .send(let out):
-                s.sentIDs.insert(out.id)
-                send(out, from: s.id)
-            case .join(let group):
-                join(group, s.id)
-            case .leave(let group):
-                leave(group, s.id)
-            case .store(let request):
-                // Writes stream at the write rate one after another; each is durable a fixed
-                // latency after its bytes are written (the device pipelines the flushes).
-                let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
-                s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
-                schedule(.stored(s.id, incarnation: s.attachment.incarnation, request),
-                         at: s.diskFreeAt + configuration.storage.writeLatency)
-            case .load(let request):
-                schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
-                         at: now + configuration.storage.readLatency)
-            case .putCompleted, .getCompleted, .locateCompleted:
-                break
+    /// Carries out what a server's driver asks after an event: joins and leaves, disk
+    /// requests, datagrams due; then checks its calendar and arms its next deadline.
+    func settle(_ s: SimulatedServer) {
+        guard let driver = s.driver else { return }
+        var outputs = driver.pollOutputs()
+        while !outputs.isEmpty {
+            for output in outputs {
+                switch output {
+                case .join(let group):
+                    join(group, s.id)
+                case .leave(let group):
+                    leave(group, s.id)
+                case .effect(.store(let request)):
+                    // Writes stream at the write rate one after another; each is durable a fixed
+                    // latency after its bytes are written (the device pipelines the flushes).
+                    let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
+                    s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
+                    schedule(.stored(s.id, incarnation: s.attachment.incarnation, request),
+                             at: s.diskFreeAt + configuration.storage.writeLatency)
+                case .effect(.load(let request)):
+                    schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
+                             at: now + configuration.storage.readLatency)
+                }
             }
+            outputs = driver.pollOutputs()
         }
-        guard let core = s.core else { return }
+        transmit(driver, from: s.id)
+        if driver.stats.encodeErrors > 0 && !s.reportedEncodeError {
+            s.reportedEncodeError = true
+            ledger.fail(.messagesEncodable, at: now, "\(s.id) could not encode a message it was asked to send")
+        }
+        let core = driver.core
         if !s.reportedOverbooking && core.calendar.isOverbooked {
             s.reportedOverbooking = true
             ledger.fail(.reservedIngressWithinAllocation, at: now,
@@ -54,31 +63,36 @@ extension Simulation {
                             + core.calendar.reservations.map { "\($0.key) \($0.window.start)+\($0.window.duration)@\($0.window.rate)" }
                             .joined(separator: ", "))
         }
-        arm(s.id, deadline: core.nextDeadline)
+        arm(s.id, deadline: driver.nextDeadline)
     }
 
     /// The disk finished a write: it is in the store (durable) before the core hears of it.
     func writeFinished(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
-        guard s.attachment.incarnation == incarnation, s.core != nil else { return }
+        guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
         let result = s.store.store(request)
-        s.core!.updateFreeBytes(s.store.freeBytes)
-        s.core!.storeCompleted(token: request.token, result: result, now: now)
-        perform(s.core!.pollActions(), for: s)
+        let freeBytes = s.store.freeBytes
+        driver.withCore(now: now) {
+            $0.updateFreeBytes(freeBytes)
+            $0.storeCompleted(token: request.token, result: result, now: now)
+        }
+        settle(s)
     }
 
     func readFinished(_ request: LoadRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
-        guard s.attachment.incarnation == incarnation, s.core != nil else { return }
-        s.core!.loadCompleted(token: request.token, result: s.store.load(request), now: now)
-        perform(s.core!.pollActions(), for: s)
+        guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
+        let result = s.store.load(request)
+        driver.withCore(now: now) { $0.loadCompleted(token: request.token, result: result, now: now) }
+        settle(s)
     }
 
     /// Crashes a random running server; it restarts after a random downtime.
     func crashServer() {
-        let up = servers.filter { $0.core != nil }
+        let up = servers.filter { $0.driver != nil }
         guard !up.isEmpty else { return }
         let s = up[faultRandom.integer(in: 0...(up.count - 1))]
+        if let driver = s.driver { tally(driver) }
         s.crash(at: now)
         leaveAll(s.id)
         report.crashes += 1
@@ -86,9 +100,10 @@ extension Simulation {
     }
 
     func restart(_ s: SimulatedServer, incarnation: Int) {
-        guard s.core == nil, s.attachment.incarnation == incarnation else { return }
+        guard s.driver == nil, s.attachment.incarnation == incarnation else { return }
         s.restart(table: table)
-        arm(s.id, deadline: s.core!.nextDeadline)
+        observe(s)
+        settle(s)
     }
 }
 
@@ -99,11 +114,7 @@ extension Action {
         case .send(let out): return "send \(out.message.wireType) \(out.id) to \(out.target)"
         case .join(let g): return "join \(g)"
         case .leave(let g): return "leave \(g)"
-        case .store(let r): return "store \(r.contentHash)"
-        case .load(let r): return "load \(r.contentHash)"
-        case .putCompleted(let o): return "put \(o.token) completed"
-        case .getCompleted(let o): return "get \(o.token) completed"
-        case .locateCompleted(let t, _): return "locate \(t) completed"
+        case .effect(let e): return "\(e)"
         }
     }
 }

@@ -1,8 +1,11 @@
 import ReplicastCore
+import ReplicastDriver
+import ReplicastTransport
 import ReplicastWire
 
 /// A deterministic simulation of a Replicast cluster: the real protocol cores (`ServerCore`,
-/// `ClientCore`) over a virtual clock and a modelled network (per-link bandwidth, finite
+/// `ClientCore`) in the real `ProtocolDriver` (fragmentation, reassembly, pacing, routing),
+/// exchanging real datagrams over a virtual clock and a modelled network (per-link bandwidth, finite
 /// switch buffers that drop on overflow, loss, duplication, reordering, partitions), with
 /// server crashes and restarts that keep the stores, and client crashes that abandon
 /// transactions mid-flight.
@@ -31,8 +34,10 @@ public final class Simulation {
     var events = EventQueue<SimulationEvent>()
     var now: Instant
     var phase = Phase.workload
-    /// Members of each Rendezvous Group, ascending.
+    /// Members of each multicast group (Negotiating and Rendezvous), ascending.
     var groups: [GroupAddress: [NodeID]] = [:]
+    /// The batch every driver fills with the datagrams it sends.
+    var sendBatch = SendBatch()
     /// Servers cut off from the network, with the number of partitions holding them.
     var isolated: [NodeID: Int] = [:]
     /// The faults now in force (none during recovery and verification).
@@ -125,6 +130,11 @@ public final class Simulation {
 
     /// Runs the simulation to its end and reports what happened.
     public func run() -> SimulationReport {
+        for s in servers {
+            observe(s)
+            settle(s)  // joins its Negotiating Groups
+        }
+        for c in clients { observe(c) }
         for client in clients.dropLast() {
             let start = now + workloadRandom.duration(in: .zero...configuration.workload.startSpread)
             schedule(.clientStart(client.id), at: start)
@@ -170,10 +180,8 @@ public final class Simulation {
 
     private func handle(_ event: SimulationEvent) {
         switch event {
-        case .depart(let message, let fragment): depart(message, fragment)
-        case .reachSwitch(let message, let fragment): forward(message, fragment)
-        case .arrive(let node, let message, let fragment): arrive(message, fragment, at: node)
-        case .reassemblyCheck(let node, let incarnation, let key): checkReassembly(key, at: node, incarnation: incarnation)
+        case .reachSwitch(let datagram): forward(datagram)
+        case .arrive(let node, let datagram): arrive(datagram, at: node)
         case .timer(let node, let incarnation): timerFired(node, incarnation: incarnation)
         case .stored(let node, let incarnation, let request): writeFinished(request, at: node, incarnation: incarnation)
         case .loaded(let node, let incarnation, let request): readFinished(request, at: node, incarnation: incarnation)
@@ -216,17 +224,17 @@ public final class Simulation {
         n.attachment.timerAt = nil
         if id.isClient {
             let c = client(id)
-            if let d = c.core.nextDeadline, d <= now { c.core.handleTimeout(now: now) }
-            perform(c.core.pollActions(), for: c)
+            c.driver.advance(to: now)
+            settle(c)
         } else {
             let s = server(id)
-            guard s.core != nil else { return }
-            if let d = s.core!.nextDeadline, d <= now { s.core!.handleTimeout(now: now) }
-            perform(s.core!.pollActions(), for: s)
+            guard let driver = s.driver else { return }
+            driver.advance(to: now)
+            settle(s)
         }
-        // A deadline the core did not move on must not spin at the same instant.
+        // A deadline the driver did not move on must not spin at the same instant.
         if n.attachment.timerAt == nil || n.attachment.timerAt! <= now {
-            let d = id.isClient ? client(id).core.nextDeadline : server(id).core?.nextDeadline
+            let d = id.isClient ? client(id).driver.nextDeadline : server(id).driver?.nextDeadline
             n.attachment.timerAt = nil
             if let d { arm(id, deadline: max(d, now + .nanoseconds(1000))) }
         }
@@ -235,6 +243,8 @@ public final class Simulation {
     // MARK: - Report
 
     private func finalReport() -> SimulationReport {
+        for s in servers { if let driver = s.driver { tally(driver) } }
+        for c in clients { tally(c.driver) }
         var r = report
         let latencies = putLatencies.sorted()
         if !latencies.isEmpty {

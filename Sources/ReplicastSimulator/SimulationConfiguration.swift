@@ -70,6 +70,11 @@ public struct LinkConfiguration: Sendable {
     public init() {}
 }
 
+extension LinkConfiguration {
+    /// The limits every node's reassembly runs with.
+    var reassemblyLimits: ReassemblyLimits { ReassemblyLimits(timeout: reassemblyTimeout) }
+}
+
 /// The store of each server: writes stream one after another at the write rate, each
 /// durable a fixed latency later; reads overlap.
 public struct StorageConfiguration: Sendable {

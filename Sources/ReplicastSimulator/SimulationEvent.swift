@@ -3,15 +3,11 @@ import ReplicastWire
 
 /// Something that happens at a virtual time.
 enum SimulationEvent {
-    /// A paced fragment is due to leave its sender.
-    case depart(SimulatedMessage, fragment: Int)
-    /// A fragment reaches the switch, which forwards it to the receivers' ports.
-    case reachSwitch(SimulatedMessage, fragment: Int)
-    /// A fragment reaches a node.
-    case arrive(NodeID, SimulatedMessage, fragment: Int)
-    /// Time to see whether an incomplete message has stalled.
-    case reassemblyCheck(NodeID, incarnation: Int, MessageIdentity)
-    /// A core's deadline.
+    /// A datagram reaches the switch, which forwards it to the receivers' ports.
+    case reachSwitch(SimulatedDatagram)
+    /// A datagram reaches a node.
+    case arrive(NodeID, SimulatedDatagram)
+    /// A driver's deadline.
     case timer(NodeID, incarnation: Int)
     /// A server's disk finished a write.
     case stored(NodeID, incarnation: Int, StoreRequest)

@@ -40,6 +40,11 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         }
     }
 
+    /// Whether this type carries chunk bytes on reserved bandwidth (a Rendezvous Transfer).
+    public var isTransfer: Bool {
+        self == .rendezvousTransfer || self == .rendezvousTransferArbitraryChunkID
+    }
+
     public var description: String {
         switch self {
         case .unnamedPutProposal: "Unnamed Put Proposal"

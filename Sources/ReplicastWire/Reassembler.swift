@@ -109,6 +109,12 @@ public final class Reassembler {
         return Envelope(kind: h.kind, id: h.id, generation: h.generation, message: message)
     }
 
+    /// When the first incomplete message held will have stalled for `limits.timeout` (the
+    /// next time `expire(now:)` has work); nil while none is held.
+    public var nextExpiry: Instant? {
+        partials.values.lazy.map(\.lastReceived).min().map { $0 + limits.timeout }
+    }
+
     /// Drops incomplete messages that received no fragment for `limits.timeout` and returns
     /// what is known about them; forgets completed ids older than the timeout.
     public func expire(now: Instant) -> [IncompleteMessage] {

@@ -28,12 +28,12 @@ import Testing
         var left: [GroupAddress] = []
         for action in actions {
             switch action {
-            case .putCompleted(let o):
+            case .effect(.put(let o)):
                 if case .failure(.transportFailed(let why)) = o.result, why.contains("device was removed") { putFailures += 1 }
-            case .getCompleted(let o):
+            case .effect(.get(let o)):
                 #expect(o.token == get)
                 if case .failure(let e) = o.result { getFailure = e }
-            case .locateCompleted(let token, let report):
+            case .effect(.locate(let token, let report)):
                 #expect(token == locate)
                 located = report
             case .leave(let group): left.append(group)

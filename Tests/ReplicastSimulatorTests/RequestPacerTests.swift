@@ -44,7 +44,7 @@ import Testing
             let payload = Payload(copying: [UInt8](repeating: UInt8(i), count: 1000))
             _ = client.put(payload, contentHash: ContentHash.of(payload), now: t0)
         }
-        func proposals(_ actions: [Action]) -> Int {
+        func proposals(_ actions: [ClientAction]) -> Int {
             actions.filter { if case .send(let o) = $0, case .putProposal = o.message { return true } else { return false } }.count
         }
         #expect(proposals(client.pollActions()) == 1)

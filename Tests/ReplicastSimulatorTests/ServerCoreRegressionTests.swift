@@ -21,7 +21,7 @@ import Testing
             maxDeliveryRate: 1_000_000_000, replicas: 3, consensus: .client))
     }
 
-    func sends(_ actions: [Action]) -> [Outbound] {
+    func sends(_ actions: [ServerAction]) -> [Outbound] {
         actions.compactMap { if case .send(let o) = $0 { return o } else { return nil } }
     }
 
@@ -67,13 +67,13 @@ import Testing
                 request: request, negotiatingGroup: RowID(0), server: NodeID(2),
                 window: RendezvousWindow(start: t0, duration: .milliseconds(1), rate: 1_000_000_000))))
         server.handle(accept, now: t0 + .microseconds(100))
-        let loads = server.pollActions().compactMap { a -> LoadRequest? in if case .load(let l) = a { return l } else { return nil } }
+        let loads = server.pollActions().compactMap { a -> LoadRequest? in if case .effect(.load(let l)) = a { return l } else { return nil } }
         #expect(loads.count == 1)
 
         // The same accept again (a duplicate datagram, or the client's retransmission).
         server.handle(accept, now: t0 + .microseconds(150))
         let again = server.pollActions()
-        #expect(!again.contains { if case .load = $0 { return true } else { return false } })
+        #expect(!again.contains { if case .effect(.load) = $0 { return true } else { return false } })
 
         server.loadCompleted(token: try #require(loads.first).token, result: .success(Payload(copying: bytes)), now: t0 + .microseconds(200))
         let transfers = sends(server.pollActions()).filter { if case .rendezvousTransfer = $0.message { return true } else { return false } }

@@ -35,7 +35,7 @@ import Testing
         return nil
     }
 
-    func decide(_ s: inout ServerCore, _ id: RequestID, members: [NodeID], window: RendezvousWindow, at now: Instant) -> [Action] {
+    func decide(_ s: inout ServerCore, _ id: RequestID, members: [NodeID], window: RendezvousWindow, at now: Instant) -> [ServerAction] {
         let m = ConsensusPutAccept(proposal: id, negotiatingGroup: RowID(0), members: members, alreadyStored: [], window: window)
         s.handle(Inbound(kind: .notification, id: RequestID(source: client, sequence: id.sequence, subsequence: 9),
                          generation: 0, message: .consensusPutAccept(m)), now: now)
