@@ -108,7 +108,7 @@ extension ServerCore {
         actions.append(.load(LoadRequest(token: token, contentHash: hash, length: catalog.length(of: hash) ?? 0)))
     }
 
-    mutating func onPeerGetResponse(_ m: GetResponse, now: Instant) {
+    mutating func onGetResponse(_ m: GetResponse, now: Instant) {
         guard m.server != me, isMember(m.negotiatingGroup) else { return }
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
         g.offers[m.server] = m
@@ -119,7 +119,7 @@ extension ServerCore {
         }
     }
 
-    mutating func onPeerGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
+    mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
         g.notFound.insert(server)
@@ -130,7 +130,7 @@ extension ServerCore {
         }
     }
 
-    mutating func onAdditionalTarget(_ m: AdditionalTargetRequest, from server: NodeID) {
+    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
         g.volunteers.insert(server)
@@ -214,7 +214,7 @@ extension ServerCore {
         guard var g = gets[m.request], !g.storing else { return }
         guard m.members.contains(me), Int(m.trackingTokensLength) <= m.content.count else {
             stats.leftNotListed += 1
-            finishGet(m.request)
+            releaseGet(m.request)
             return
         }
         let chunk = m.content.slice(Int(m.trackingTokensLength)..<m.content.count)
@@ -235,11 +235,11 @@ extension ServerCore {
             stats.volunteerCopies += 1
         }
         gets[key]?.storing = false
-        finishGet(key)
+        releaseGet(key)
     }
 
     /// Leaves the delivery group if volunteering, and forgets the get.
-    mutating func finishGet(_ key: RequestID) {
+    mutating func releaseGet(_ key: RequestID) {
         guard let g = gets[key] else { return }
         if g.volunteering, let group = g.request?.deliveryGroup { leave(group) }
         gets[key] = nil
@@ -257,7 +257,7 @@ extension ServerCore {
                 gets[key]?.deadline = later
             }
         } else {
-            finishGet(key)
+            releaseGet(key)
         }
     }
 }

@@ -28,7 +28,7 @@ struct ServerPut: Sendable {
 }
 
 extension ServerCore {
-    mutating func onProposal(_ m: PutProposal, id: RequestID, now: Instant) {
+    mutating func onPutProposal(_ m: PutProposal, id: RequestID, now: Instant) {
         guard isMember(m.negotiatingGroup) else { return }
         stats.proposals += 1
         cache.begin(id, now: now)
@@ -91,7 +91,7 @@ extension ServerCore {
         Set(table.members(of: row)).isSubset(of: p.accepts.keys)
     }
 
-    mutating func onPeerAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
+    mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         var p = puts[m.proposal] ?? ServerPut(client: m.proposal.source, deadline: now + configuration.collectTimeout + configuration.grace)
         if let round = p.round.record(server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
@@ -162,17 +162,17 @@ extension ServerCore {
             puts[key] = p
         } else {
             puts[key] = p
-            finishPut(key)
+            releasePut(key)
         }
     }
 
     /// Client consensus: the client's choice, multicast to the Delivery Group before the
     /// transfer. A chosen member books just the transfer; any other releases its booking
     /// and leaves.
-    mutating func onDecision(_ m: ConsensusPutAccept, from source: NodeID, now: Instant) {
+    mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, from source: NodeID, now: Instant) {
         guard source == m.proposal.source, var p = puts[m.proposal], p.consensus == .client, !p.storing else { return }
         guard m.members.contains(me) else {
-            finishPut(m.proposal)
+            releasePut(m.proposal)
             return
         }
         p.deadline = max(p.deadline, m.window.end + configuration.grace)
@@ -193,7 +193,7 @@ extension ServerCore {
         return true
     }
 
-    mutating func onTransfer(_ m: RendezvousTransfer, now: Instant) {
+    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
         if gets[m.request]?.volunteering == true {
             volunteerReceived(m, now: now)
             return
@@ -205,7 +205,7 @@ extension ServerCore {
             // Expedited limited join: not listed, so leave.
             stats.leftNotListed += 1
             puts[m.request] = p
-            finishPut(m.request)
+            releasePut(m.request)
             return
         }
         guard m.rate <= configuration.reservedInboundRate else {
@@ -253,25 +253,25 @@ extension ServerCore {
             } else {
                 send(.node(p.client), .response, .payloadAck(ack))
             }
-            finishPut(key)
+            releasePut(key)
         case .failure(let f):
             nak(key, f == .hashMismatch ? .hashMismatch : .storageFailure)
         }
     }
 
 
-    mutating func onPeerAck(_ proposal: RequestID, from server: NodeID, now: Instant) {
-        guard var p = puts[proposal], p.isLeader else { return }
+    mutating func onPayloadAck(_ m: PayloadAck, from server: NodeID, now: Instant) {
+        guard var p = puts[m.proposal], p.isLeader else { return }
         p.acks.insert(server)
-        puts[proposal] = p
-        leaderCheck(proposal)
+        puts[m.proposal] = p
+        leaderCheck(m.proposal)
     }
 
-    mutating func onPeerNak(_ proposal: RequestID, from server: NodeID) {
-        guard var p = puts[proposal], p.isLeader, server != me else { return }
+    mutating func onPayloadNak(_ m: PayloadNak, from server: NodeID) {
+        guard var p = puts[m.proposal], p.isLeader, server != me else { return }
         p.naks.insert(server)
-        puts[proposal] = p
-        leaderCheck(proposal)
+        puts[m.proposal] = p
+        leaderCheck(m.proposal)
     }
 
     /// Cluster leader: once every member has ACKed or NAKed, tell the client.
@@ -280,7 +280,7 @@ extension ServerCore {
         guard force || Set(p.members).isSubset(of: p.acks.union(p.naks)), !p.storing else { return }
         send(.node(p.client), .response, .consensusAck(ConsensusAck(
             proposal: key, contentHash: proposal.contentHash, storedOn: p.acks.sorted())))
-        finishPut(key)
+        releasePut(key)
     }
 
     mutating func nak(_ key: RequestID, _ code: NakCode) {
@@ -293,11 +293,11 @@ extension ServerCore {
         } else {
             send(.node(p.client), .response, nak)
         }
-        if p.isLeader { leaderCheck(key, force: true) } else { finishPut(key) }
+        if p.isLeader { leaderCheck(key, force: true) } else { releasePut(key) }
     }
 
     /// Releases the reservation, leaves the group, forgets the put.
-    mutating func finishPut(_ key: RequestID) {
+    mutating func releasePut(_ key: RequestID) {
         guard let p = puts[key] else { return }
         calendar.release(key)
         if p.joined, let group = p.proposal?.deliveryGroup { leave(group) }
@@ -306,12 +306,12 @@ extension ServerCore {
 
     mutating func onRelayedAck(_ m: RelayedAck) {
         // The client has what it needs: anything still pending for that proposal is moot.
-        if let p = puts[m.proposal], !p.storing { finishPut(m.proposal) }
+        if let p = puts[m.proposal], !p.storing { releasePut(m.proposal) }
     }
 
-    mutating func onAbort(_ m: TransferAbort) {
-        if let p = puts[m.request], !p.storing { finishPut(m.request) }
-        if let g = gets[m.request], g.volunteering { finishGet(m.request) }
+    mutating func onTransferAbort(_ m: TransferAbort) {
+        if let p = puts[m.request], !p.storing { releasePut(m.request) }
+        if let g = gets[m.request], g.volunteering { releaseGet(m.request) }
     }
 
     mutating func putDeadline(_ key: RequestID, now: Instant) {
@@ -324,7 +324,7 @@ extension ServerCore {
         } else if p.isLeader {
             leaderCheck(key, force: true)
         } else {
-            finishPut(key)
+            releasePut(key)
         }
     }
 }
