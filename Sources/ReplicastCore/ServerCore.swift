@@ -184,7 +184,7 @@ public struct ServerCore: Sendable {
         let attempts = puts.keys.filter {
             $0.source == transferID.source && $0.sequence == transferID.sequence && $0.subsequence < transferID.subsequence
         }
-        guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.storing
+        guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.isStoring
         else { return }
         stats.incompleteTransfers += 1
         nak(key, .incomplete)
