@@ -203,7 +203,7 @@ extension ServerCore {
     }
 
     mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
-        if gets[m.request]?.volunteering == true {
+        if gets[m.request]?.isVolunteer == true {
             volunteerReceived(m, now: now)
             return
         }
@@ -315,7 +315,7 @@ extension ServerCore {
 
     mutating func onTransferAbort(_ m: TransferAbort) {
         if let p = puts[m.request], !p.isStoring { releasePut(m.request) }
-        if let g = gets[m.request], g.volunteering { releaseGet(m.request) }
+        if let g = gets[m.request], g.isVolunteer { releaseGet(m.request) }
     }
 
     mutating func putDeadline(_ key: RequestID, now: Instant) {
