@@ -81,7 +81,7 @@ extension ClientCore {
         if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
     }
 
-    mutating func onGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
+    mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
         if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
@@ -98,7 +98,7 @@ extension ClientCore {
         }
     }
 
-    mutating func onNotAvailable(_ m: ContentNotImmediatelyAvailable, now: Instant) {
+    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq] else { return }
         t.unavailableUntil = min(t.unavailableUntil ?? m.availableAt, m.availableAt)
         gets[seq] = t
@@ -142,7 +142,7 @@ extension ClientCore {
         gets[seq] = t
     }
 
-    mutating func onTransfer(_ m: RendezvousTransfer, now: Instant) {
+    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
         guard let seq = currentGet(m.request), let t = gets[seq], !t.isProbe else { return }
         let server: NodeID
         let name: ChunkName?

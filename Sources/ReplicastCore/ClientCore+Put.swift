@@ -128,7 +128,7 @@ extension ClientCore {
         switch decision {
         case .sufficient:
             puts[seq] = t
-            finishPut(seq, now: now)
+            completePut(seq, now: now)
         case .transfer(let members, let window):
             let transfer = RendezvousTransfer(
                 request: t.proposalID, deliveryGroup: t.deliveryGroup, members: members, rate: window.rate,
@@ -161,7 +161,7 @@ extension ClientCore {
         t.alreadyStored.formUnion(m.alreadyStored)
         if m.members.isEmpty {
             puts[seq] = t
-            if t.stored.union(t.alreadyStored).count >= t.replicas { finishPut(seq, now: now) } else { retryPut(seq, now: now) }
+            if t.stored.union(t.alreadyStored).count >= t.replicas { completePut(seq, now: now) } else { retryPut(seq, now: now) }
             return
         }
         let transfer = RendezvousTransfer(
@@ -189,7 +189,17 @@ extension ClientCore {
         }
     }
 
-    mutating func onPayloadAck(_ proposal: RequestID, from server: NodeID, ok: Bool, now: Instant) {
+    mutating func onPayloadAck(_ m: PayloadAck, from server: NodeID, now: Instant) {
+        recordPayloadAnswer(m.proposal, from: server, stored: true, now: now)
+    }
+
+    mutating func onPayloadNak(_ m: PayloadNak, from server: NodeID, now: Instant) {
+        recordPayloadAnswer(m.proposal, from: server, stored: false, now: now)
+    }
+
+    /// Client consensus: a chosen member's Payload ACK (`stored`) or NAK; the round ends when
+    /// every member has answered.
+    private mutating func recordPayloadAnswer(_ proposal: RequestID, from server: NodeID, stored ok: Bool, now: Instant) {
         guard let seq = current(proposal), var t = puts[seq], case .transferring(let members) = t.phase,
               t.consensus == .client, members.contains(server)
         else { return }
@@ -215,7 +225,7 @@ extension ClientCore {
         let designated = Set(table.designated(of: t.row))
         let all = t.stored.union(t.alreadyStored)
         if all.count >= t.replicas && !all.isDisjoint(with: designated) {
-            finishPut(seq, now: now)
+            completePut(seq, now: now)
         } else {
             if case .transferring = t.phase {
                 emit(.group(t.deliveryGroup), .notification, t.abortID,
@@ -226,7 +236,7 @@ extension ClientCore {
     }
 
     /// Success: relay the ACKs to the Negotiating Group and report.
-    private mutating func finishPut(_ seq: UInt32, now: Instant) {
+    private mutating func completePut(_ seq: UInt32, now: Instant) {
         guard let t = puts.removeValue(forKey: seq) else { return }
         let storedOn = t.stored.sorted()
         if !storedOn.isEmpty || !t.alreadyStored.isEmpty {

@@ -89,14 +89,14 @@ public struct ClientCore: Sendable {
         switch inbound.message {
         case .putAccept(let m): onPutAccept(m, from: inbound.source, now: now)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, now: now)
-        case .payloadAck(let m): onPayloadAck(m.proposal, from: inbound.source, ok: true, now: now)
-        case .payloadNak(let m): onPayloadAck(m.proposal, from: inbound.source, ok: false, now: now)
+        case .payloadAck(let m): onPayloadAck(m, from: inbound.source, now: now)
+        case .payloadNak(let m): onPayloadNak(m, from: inbound.source, now: now)
         case .consensusAck(let m): onConsensusAck(m, now: now)
         case .getResponse(let m): onGetResponse(m, now: now)
-        case .errorGetResponse(let m): onGetError(m, from: inbound.source, now: now)
-        case .contentNotImmediatelyAvailable(let m): onNotAvailable(m, now: now)
-        case .rendezvousTransfer(let m): onTransfer(m, now: now)
-        case .staleGeneration(let m): onStale(m)
+        case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
+        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
+        case .rendezvousTransfer(let m): onRendezvousTransfer(m, now: now)
+        case .staleGeneration(let m): onStaleGeneration(m)
         case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:
             break  // addressed to servers
         }
@@ -124,7 +124,7 @@ public struct ClientCore: Sendable {
         }
     }
 
-    private mutating func onStale(_ m: StaleGeneration) {
+    private mutating func onStaleGeneration(_ m: StaleGeneration) {
         guard m.request.source == configuration.id else { return }
         let seq = m.request.sequence
         failPut(seq, .staleTable(current: m.currentGeneration))

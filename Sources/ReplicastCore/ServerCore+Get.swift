@@ -1,40 +1,32 @@
 import ReplicastWire
 
-/// A server's state for one get it was asked about.
-struct ServerGet: Sendable {
-    var request: GetRequest?
-    var client: NodeID
-    /// What this server would deliver, when it holds the chunk.
-    var hash: HashID?
-    var name: ChunkName?
-    var length: UInt64 = 0
-    /// Cluster consensus: every member's offer, this server's included.
-    var offers: [NodeID: GetResponse] = [:]
-    var notFound: Set<NodeID> = []
-    /// Servers that asked to join the delivery (Additional Target Requests).
-    var volunteers: Set<NodeID> = []
-    var decided = false
-    var volunteering = false
-    var storing = false
-    var deadline: Instant
-    /// Cluster consensus: the members' answers, timed from the request's arrival for the
-    /// answer-round estimate.
-    var round = AnswerRound()
-
-    var consensus: ConsensusMode { request?.consensus ?? .client }
-    var answered: Set<NodeID> { Set(offers.keys).union(notFound).union(volunteers) }
-}
-
 extension ServerCore {
+    /// Runs `body` on get `key` where it is stored (nil when there is none), so that a change
+    /// cannot be lost to a copy that is not written back.
+    @discardableResult
+    mutating func withGet<R>(_ key: RequestID, _ body: (inout ServerGet) -> R) -> R? {
+        guard gets[key] != nil else { return nil }
+        return body(&gets[key]!)
+    }
+
+    /// Runs `body` on get `key` where it is stored, first storing `make()` when there is none.
+    @discardableResult
+    mutating func withGet<R>(
+        _ key: RequestID, creating make: @autoclosure () -> ServerGet, _ body: (inout ServerGet) -> R
+    ) -> R {
+        body(&gets[key, default: make()])
+    }
+
     mutating func onGetRequest(_ m: GetRequest, id: RequestID, now: Instant) {
         guard isMember(m.negotiatingGroup) else { return }
         cache.begin(id, now: now)
-        var g = gets[id] ?? ServerGet(client: id.source, deadline: now)
-        g.request = m
-        g.client = id.source
-        g.round.startedAt = now
-        _ = g.round.record(me, of: table.members(of: m.negotiatingGroup), now: now)  // this member answers below
-        g.deadline = now + configuration.grace
+        let me = self.me, members = table.members(of: m.negotiatingGroup), deadline = now + configuration.grace
+        withGet(id, creating: ServerGet(client: id.source, deadline: now)) { g in
+            g.request = m
+            g.round.startedAt = now
+            _ = g.round.record(me, of: members, now: now)  // this member answers below
+            g.deadline = deadline
+        }
 
         let found: (ChunkName?, HashID)?
         switch m.target {
@@ -45,61 +37,73 @@ extension ServerCore {
         let replyTarget: Target = toClient ? .node(id.source) : .negotiatingGroup(m.negotiatingGroup)
 
         guard let (name, hash) = found else {
+            let own: ServerGet.OwnAnswer
             if configuration.volunteer, case .content(let h) = m.target, freeBytes > configuration.reserveBytes {
                 // Volunteer: join the delivery and keep a copy (patent claims 7-9).
-                g.volunteering = true
-                g.hash = h
                 join(m.deliveryGroup)
                 send(.negotiatingGroup(m.negotiatingGroup), .notification, .additionalTargetRequest(
                     AdditionalTargetRequest(request: id, negotiatingGroup: m.negotiatingGroup,
                                             deliveryGroup: m.deliveryGroup, contentHash: h)))
-                g.volunteers.insert(me)
+                own = .volunteer(h)
             } else {
-                g.notFound.insert(me)
+                own = .bystander
             }
-            if toClient || !g.volunteering {
+            if toClient || !own.isVolunteer {
                 respond(replyTarget, to: id, .errorGetResponse(ErrorGetResponse(
                     request: id, negotiatingGroup: m.negotiatingGroup, deliveryGroup: m.deliveryGroup, code: .notFound)), now: now)
             }
-            gets[id] = g
             if !toClient {
-                g.deadline = now + collectWait
-                gets[id] = g
-                if isAnsweredByAll(g) { decideGet(id, now: now) }
-            } else if !g.volunteering {
+                let collectDeadline = now + collectWait
+                withGet(id) { g in
+                    g.answer(own, offer: nil, me: me)
+                    g.deadline = collectDeadline
+                }
+                decideIfAnsweredByAll(id, now: now)
+            } else if case .volunteer(let h) = own {
+                withGet(id) { g in
+                    g.volunteers.insert(me)
+                    g.phase = .volunteering(h)
+                }
+            } else {
                 gets[id] = nil
             }
             return
         }
 
         let length = catalog.length(of: hash) ?? 0
-        g.hash = hash
-        g.name = name
-        g.length = length
+        let chunk = ServerGet.HeldChunk(hash: hash, name: name)
         let requestedRate = m.receptionWindows.first?.rate ?? configuration.reservedOutboundRate
         let response = GetResponse(
             request: id, negotiatingGroup: m.negotiatingGroup, deliveryGroup: m.deliveryGroup,
             responseTime: max(now + configuration.leadTime, egressBusyUntil), server: me, contentHash: hash, name: name,
             rate: max(1, min(configuration.reservedOutboundRate, requestedRate)), contentLength: length)
         if toClient {
-            gets[id] = g
             if length <= UInt64(m.maxImmediate) {
+                withGet(id) { $0.phase = .serving(chunk) }
                 load(id, hash, .immediate)
             } else {
+                withGet(id) { $0.phase = .offered(chunk) }
                 respond(.node(id.source), to: id, .getResponse(response), now: now)
             }
         } else {
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, .getResponse(response), now: now)
-            g.offers[me] = response
-            g.deadline = now + collectWait
-            gets[id] = g
-            if isAnsweredByAll(g) { decideGet(id, now: now) }
+            let collectDeadline = now + collectWait
+            withGet(id) { g in
+                g.answer(.holder(chunk), offer: response, me: me)
+                g.deadline = collectDeadline
+            }
+            decideIfAnsweredByAll(id, now: now)
         }
     }
 
     private func isAnsweredByAll(_ g: ServerGet) -> Bool {
-        guard let row = g.request?.negotiatingGroup else { return false }
-        return Set(table.members(of: row)).isSubset(of: g.answered)
+        guard let row = g.request?.negotiatingGroup, let answered = g.answered else { return false }
+        return Set(table.members(of: row)).isSubset(of: answered)
+    }
+
+    /// Cluster consensus: decides the get once every member has answered.
+    private mutating func decideIfAnsweredByAll(_ key: RequestID, now: Instant) {
+        if let g = gets[key], g.consensus == .cluster, isAnsweredByAll(g) { decideGet(key, now: now) }
     }
 
     private mutating func load(_ request: RequestID, _ hash: HashID, _ purpose: LoadPurpose) {
@@ -108,86 +112,96 @@ extension ServerCore {
         actions.append(.effect(.load(LoadRequest(token: token, contentHash: hash, length: catalog.length(of: hash) ?? 0))))
     }
 
-    mutating func onPeerGetResponse(_ m: GetResponse, now: Instant) {
+    /// Cluster consensus: a peer's offer (it may come before the request).
+    mutating func onGetResponse(_ m: GetResponse, now: Instant) {
         guard m.server != me, isMember(m.negotiatingGroup) else { return }
-        var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        g.offers[m.server] = m
-        if let round = g.round.record(m.server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
-        gets[m.request] = g
-        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) {
-            decideGet(m.request, now: now)
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
+            g.collect { $0.offers[m.server] = m }
+            return g.round.record(m.server, of: members, now: now)
         }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
     }
 
-    mutating func onPeerGetError(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
+    /// Cluster consensus: a peer does not hold the chunk (it may say so before the request comes).
+    mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
-        var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        g.notFound.insert(server)
-        if let round = g.round.record(server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
-        gets[m.request] = g
-        if g.consensus == .cluster && !g.decided && isAnsweredByAll(g) {
-            decideGet(m.request, now: now)
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
+            g.collect { $0.notFound.insert(server) }
+            return g.round.record(server, of: members, now: now)
         }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
     }
 
-    mutating func onAdditionalTarget(_ m: AdditionalTargetRequest, from server: NodeID) {
+    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
-        var g = gets[m.request] ?? ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
-        g.volunteers.insert(server)
-        gets[m.request] = g
+        let fresh = ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
+        withGet(m.request, creating: fresh) { g in
+            g.volunteers.insert(server)
+        }
     }
 
     /// Cluster consensus: the best offer (newest version, earliest time, lowest id) serves.
     mutating func decideGet(_ key: RequestID, now: Instant) {
-        guard var g = gets[key], let request = g.request, !g.decided else { return }
-        g.decided = true
-        gets[key] = g
-        let best = g.offers.values.sorted {
+        guard let g = gets[key], let request = g.request, case .collecting(let answers) = g.phase else { return }
+        let best = answers.offers.values.sorted {
             let va = $0.name?.version ?? 0, vb = $1.name?.version ?? 0
             if va != vb { return va > vb }
             return ($0.responseTime, $0.server) < ($1.responseTime, $1.server)
         }.first
         if let best {
-            if best.server == me, let hash = g.hash {
+            if best.server == me, let chunk = g.heldChunk {
                 let seconds = Double(best.contentLength) / Double(max(best.rate, 1))
-                load(key, hash, .transfer(RendezvousWindow(
+                withGet(key) { $0.phase = .serving(chunk) }
+                load(key, chunk.hash, .transfer(RendezvousWindow(
                     start: best.responseTime, duration: .nanoseconds(Int64(seconds * 1e9) + 1), rate: best.rate)))
                 return
             }
-        } else if isAnsweredByAll(g) {
+        } else if isAnsweredByAll(g), let answered = g.answered {
             // Every member said it does not hold the chunk: the first designated one tells
             // the client. (With answers missing, nobody speaks; the client retries.)
-            if table.designated(of: request.negotiatingGroup).first(where: g.answered.contains) == me {
+            if table.designated(of: request.negotiatingGroup).first(where: answered.contains) == me {
                 send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
                     request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
                     code: .notFound)))
             }
         }
-        if !g.volunteering { gets[key] = nil }
+        if case .volunteer(let hash)? = answers.own {
+            withGet(key) { $0.phase = .volunteering(hash) }
+        } else {
+            gets[key] = nil
+        }
     }
 
     mutating func onGetAccept(_ m: GetAccept, id: RequestID, now: Instant) {
         // The accept's request field is the get request it accepts.
         guard let g = gets[m.request] else { return }
-        if m.server == me, let hash = g.hash {
+        if m.server == me, let chunk = g.heldChunk {
             // Remembered, so that a retransmitted accept does not send the chunk again.
             cache.begin(id, now: now)
-            load(m.request, hash, .transfer(m.window))
-        } else if !g.volunteering {
+            withGet(m.request) { $0.phase = .serving(chunk) }
+            load(m.request, chunk.hash, .transfer(m.window))
+        } else if !g.isVolunteer {
             gets[m.request] = nil
         }
     }
 
     /// The chunk for a get was read: answer with immediate content or send the transfer.
     mutating func getLoaded(_ key: RequestID, purpose: LoadPurpose, result: Result<Payload, StoreFailure>, now: Instant) {
-        guard let g = gets[key], let request = g.request, let hash = g.hash else { return }
+        guard let g = gets[key], let request = g.request, let chunk = g.heldChunk else { return }
+        let hash = chunk.hash
         switch result {
         case .success(let payload):
             switch purpose {
             case .immediate:
                 respond(.node(g.client), to: key, .getResponse(GetResponse(
                     request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
-                    responseTime: now, server: me, contentHash: hash, name: g.name, rate: configuration.reservedOutboundRate,
+                    responseTime: now, server: me, contentHash: hash, name: chunk.name, rate: configuration.reservedOutboundRate,
                     contentLength: UInt64(payload.count), immediate: payload)), now: now)
             case .transfer(let window):
                 let start = max(window.start, now)
@@ -206,25 +220,26 @@ extension ServerCore {
                 request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
                 code: f == .corrupt ? .corrupt : .notFound)), now: now)
         }
-        if !g.volunteering { gets[key] = nil }
+        gets[key] = nil  // a holder never joined the delivery: nothing to leave
     }
 
     /// A volunteer received the get's delivery: keep a non-designated copy.
     mutating func volunteerReceived(_ m: RendezvousTransfer, now: Instant) {
-        guard var g = gets[m.request], !g.storing else { return }
+        guard gets[m.request]?.isStoring == false else { return }
         guard m.members.contains(me), Int(m.trackingTokensLength) <= m.content.count else {
             stats.leftNotListed += 1
-            finishGet(m.request)
+            releaseGet(m.request)
             return
         }
         let chunk = m.content.slice(Int(m.trackingTokensLength)..<m.content.count)
         let token = newStoreToken()
         pendingStores[token] = .volunteer(m.request, bytes: UInt64(chunk.count))
         pendingWriteBytes += UInt64(chunk.count)
-        g.storing = true
-        g.hash = m.contentHash
-        g.deadline = now + configuration.grace
-        gets[m.request] = g
+        let deadline = now + configuration.grace
+        withGet(m.request) { g in
+            g.phase = .storingCopy(m.contentHash)
+            g.deadline = deadline
+        }
         actions.append(.effect(.store(StoreRequest(token: token, contentHash: m.contentHash, name: nil, payload: chunk, designated: false))))
     }
 
@@ -234,30 +249,27 @@ extension ServerCore {
             catalog.add(hash, length: bytes, designated: false)
             stats.volunteerCopies += 1
         }
-        gets[key]?.storing = false
-        finishGet(key)
+        releaseGet(key)
     }
 
     /// Leaves the delivery group if volunteering, and forgets the get.
-    mutating func finishGet(_ key: RequestID) {
-        guard let g = gets[key] else { return }
-        if g.volunteering, let group = g.request?.deliveryGroup { leave(group) }
-        gets[key] = nil
+    mutating func releaseGet(_ key: RequestID) {
+        guard let g = gets.removeValue(forKey: key) else { return }
+        if g.isVolunteer, let group = g.request?.deliveryGroup { leave(group) }
     }
 
     mutating func getDeadline(_ key: RequestID, now: Instant) {
         guard let g = gets[key] else { return }
-        if g.storing {
+        switch g.phase {
+        case .storingCopy:
             let later = now + configuration.grace
-            gets[key]?.deadline = later
-        } else if g.consensus == .cluster && !g.decided && g.request != nil {
+            withGet(key) { $0.deadline = later }
+        case .collecting where g.consensus == .cluster:
             decideGet(key, now: now)
-            if gets[key] != nil {
-                let later = now + configuration.grace
-                gets[key]?.deadline = later
-            }
-        } else {
-            finishGet(key)
+            let later = now + configuration.grace
+            withGet(key) { $0.deadline = later }
+        default:
+            releaseGet(key)
         }
     }
 }

@@ -1,40 +1,26 @@
 import ReplicastWire
 
-/// A server's state for one put it was asked about.
-struct ServerPut: Sendable {
-    var proposal: PutProposal?
-    var client: NodeID
-    var myAnswer: PutAccept.Answer?
-    /// Cluster consensus: every member's answer, this server's included.
-    var accepts: [NodeID: PutAccept.Answer] = [:]
-    var decided = false
-    /// The Rendezvous Group chosen (cluster consensus) or listed by the transfer.
-    var members: [NodeID] = []
-    var isLeader = false
-    /// Cluster leader: members whose Payload ACK was seen.
-    var acks: Set<NodeID> = []
-    /// Cluster leader: members that NAKed (declined or failed).
-    var naks: Set<NodeID> = []
-    var storing = false
-    var joined = false
-    /// The content hash from the transfer (when the proposal was never seen).
-    var transferHash: HashID?
-    var deadline: Instant
-    /// Cluster consensus: the members' answers, timed from the proposal's arrival for the
-    /// answer-round estimate.
-    var round = AnswerRound()
-
-    var consensus: ConsensusMode { proposal?.consensus ?? .client }
-}
-
 extension ServerCore {
-    mutating func onProposal(_ m: PutProposal, id: RequestID, now: Instant) {
+    /// Runs `body` on put `key` where it is stored (nil when there is none), so that a change
+    /// cannot be lost to a copy that is not written back.
+    @discardableResult
+    mutating func withPut<R>(_ key: RequestID, _ body: (inout ServerPut) -> R) -> R? {
+        guard puts[key] != nil else { return nil }
+        return body(&puts[key]!)
+    }
+
+    /// Runs `body` on put `key` where it is stored, first storing `make()` when there is none.
+    @discardableResult
+    mutating func withPut<R>(
+        _ key: RequestID, creating make: @autoclosure () -> ServerPut, _ body: (inout ServerPut) -> R
+    ) -> R {
+        body(&puts[key, default: make()])
+    }
+
+    mutating func onPutProposal(_ m: PutProposal, id: RequestID, now: Instant) {
         guard isMember(m.negotiatingGroup) else { return }
         stats.proposals += 1
         cache.begin(id, now: now)
-        var p = puts[id] ?? ServerPut(client: id.source, deadline: now)
-        p.proposal = m
-        p.client = id.source
 
         let answer: PutAccept.Answer
         if catalog.contains(m.contentHash) {
@@ -48,7 +34,6 @@ extension ServerCore {
             let rate = max(1, min(m.maxDeliveryRate, configuration.reservedInboundRate))
             let duration = Duration.nanoseconds(Int64(Double(m.chunkLength) / Double(rate) * 1e9) + 1)
             join(m.deliveryGroup)
-            p.joined = true
             answer = .proposedRendezvous(RendezvousWindow(
                 start: now + configuration.leadTime, duration: duration + configuration.windowSlack, rate: rate))
             stats.acceptsOffered += 1
@@ -63,57 +48,73 @@ extension ServerCore {
             } else {
                 calendar.reserve(id, window, expiry: window.end + configuration.grace)
                 join(m.deliveryGroup)
-                p.joined = true
                 answer = .proposedRendezvous(window)
                 stats.acceptsOffered += 1
             }
         }
-        p.myAnswer = answer
+        // The server joined the Delivery Group exactly when it offered a window.
+        let offer: RendezvousWindow?
+        if case .proposedRendezvous(let w) = answer { offer = w } else { offer = nil }
         let accept = Message.putAccept(PutAccept(proposal: id, negotiatingGroup: m.negotiatingGroup, answer: answer))
+        let fresh = ServerPut(client: id.source, deadline: now)
         switch m.consensus {
         case .client:
             respond(.node(id.source), to: id, accept, now: now)
-            if case .proposedRendezvous(let w) = answer { p.deadline = w.end + configuration.grace } else { p.deadline = now }
-            puts[id] = p
-            if !p.joined { puts[id] = nil }
+            let deadline = offer.map { $0.end + configuration.grace } ?? now
+            let joined = withPut(id, creating: fresh) { p in
+                p.proposal = m
+                if let offer {
+                    p.offer = offer
+                    p.enterOffered()
+                }
+                p.deadline = deadline
+                return p.offer != nil
+            }
+            if !joined { puts[id] = nil }
         case .cluster:
             respond(.negotiatingGroup(m.negotiatingGroup), to: id, accept, now: now)
-            p.accepts[me] = answer
-            p.round.startedAt = now
-            _ = p.round.record(me, of: table.members(of: m.negotiatingGroup), now: now)
-            p.deadline = now + collectWait
-            puts[id] = p
-            if answeredByAll(p, row: m.negotiatingGroup) { decideCluster(id, now: now) }
+            let me = self.me, members = table.members(of: m.negotiatingGroup), deadline = now + collectWait
+            let answers = withPut(id, creating: fresh) { p in
+                p.proposal = m
+                if let offer { p.offer = offer }
+                _ = p.recordAnswer(answer, from: me)
+                p.round.startedAt = now
+                _ = p.round.record(me, of: members, now: now)
+                p.deadline = deadline
+                return p.undecidedAnswers
+            }
+            if let answers, answeredByAll(answers, row: m.negotiatingGroup) { decideCluster(id, now: now) }
         }
     }
 
-    func answeredByAll(_ p: ServerPut, row: RowID) -> Bool {
-        Set(table.members(of: row)).isSubset(of: p.accepts.keys)
+    func answeredByAll(_ answers: [NodeID: PutAccept.Answer], row: RowID) -> Bool {
+        Set(table.members(of: row)).isSubset(of: answers.keys)
     }
 
-    mutating func onPeerAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
+    /// Cluster consensus: a peer's answer to a proposal (it may come before the proposal).
+    mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
-        var p = puts[m.proposal] ?? ServerPut(client: m.proposal.source, deadline: now + configuration.collectTimeout + configuration.grace)
-        if let round = p.round.record(server, of: table.members(of: m.negotiatingGroup), now: now) { answerRounds.add(round) }
-        guard !p.decided else {
-            puts[m.proposal] = p  // a late answer: it only teaches the wait
-            return
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerPut(client: m.proposal.source, deadline: now + configuration.collectTimeout + configuration.grace)
+        let (round, answers) = withPut(m.proposal, creating: fresh) { p in
+            // A late answer (the put decided) only teaches the wait.
+            let round = p.round.record(server, of: members, now: now)
+            let undecided = p.recordAnswer(m.answer, from: server)
+            return (round, undecided && p.proposal != nil ? p.undecidedAnswers : nil)
         }
-        p.accepts[server] = m.answer
-        puts[m.proposal] = p
-        if p.proposal != nil && answeredByAll(p, row: m.negotiatingGroup) {
+        if let round { answerRounds.add(round) }
+        if let answers, answeredByAll(answers, row: m.negotiatingGroup) {
             decideCluster(m.proposal, now: now)
         }
     }
 
     /// Cluster consensus: every member evaluates the same answers with the same policy.
     mutating func decideCluster(_ key: RequestID, now: Instant) {
-        guard var p = puts[key], let proposal = p.proposal, !p.decided else { return }
-        p.decided = true
+        guard let p = puts[key], let proposal = p.proposal, let answers = p.undecidedAnswers else { return }
         let designated = table.designated(of: proposal.negotiatingGroup)
         var offers: [NodeID: RendezvousWindow] = [:]
         var stored: [NodeID] = []
-        for (server, answer) in p.accepts {
+        for (server, answer) in answers {
             switch answer {
             case .proposedRendezvous(let w): offers[server] = w
             case .alreadyStored: stored.append(server)
@@ -121,7 +122,7 @@ extension ServerCore {
             }
         }
         var zones: [NodeID: String] = [:]
-        for s in p.accepts.keys { zones[s] = table.server(s)?.zone }
+        for s in answers.keys { zones[s] = table.server(s)?.zone }
         let decision = configuration.policy.choose(RendezvousInput(
             replicas: Int(proposal.replicas), designated: designated, zones: zones,
             alreadyStored: stored.sorted(), offers: offers, length: proposal.chunkLength,
@@ -141,42 +142,50 @@ extension ServerCore {
         case .sufficient:
             leader = firstDesignated(stored)
         case .insufficient:
-            leader = firstDesignated(Array(p.accepts.keys))
+            leader = firstDesignated(Array(answers.keys))
         }
-        p.isLeader = leader == me
-        p.members = members
-        if p.isLeader {
+        let isLeader = leader == me
+        if isLeader {
             send(.node(p.client), .response, .consensusPutAccept(ConsensusPutAccept(
                 proposal: key, negotiatingGroup: proposal.negotiatingGroup, members: members,
                 alreadyStored: stored.sorted(), window: window)))
         }
         if members.contains(me) {
-            p.deadline = window.end + configuration.grace
-            puts[key] = p
+            let tally = isLeader ? ServerPut.LeaderTally(members: members) : nil
+            let deadline = window.end + configuration.grace
+            withPut(key) { p in
+                p.apply(.chosen(leader: tally))
+                p.deadline = deadline
+            }
             if !book(key, window) { nak(key, .rateTooHigh) }
-        } else if case .proposedRendezvous(let offered)? = p.myAnswer, !p.isLeader {
+        } else if let offered = p.offer, !isLeader {
             // Members may have seen different answers (a lost accept) and so decided
             // differently; the leader's decision is the one the client follows. Stay in the
             // group until the transfer lists who receives it, or the offered window passes.
-            p.deadline = max(window.end, offered.end) + configuration.grace
-            puts[key] = p
+            let deadline = max(window.end, offered.end) + configuration.grace
+            withPut(key) { p in
+                p.apply(.standingBy)
+                p.deadline = deadline
+            }
         } else {
-            puts[key] = p
-            finishPut(key)
+            releasePut(key)
         }
     }
 
     /// Client consensus: the client's choice, multicast to the Delivery Group before the
     /// transfer. A chosen member books just the transfer; any other releases its booking
     /// and leaves.
-    mutating func onDecision(_ m: ConsensusPutAccept, from source: NodeID, now: Instant) {
-        guard source == m.proposal.source, var p = puts[m.proposal], p.consensus == .client, !p.storing else { return }
+    mutating func onConsensusPutAccept(_ m: ConsensusPutAccept, from source: NodeID, now: Instant) {
+        guard source == m.proposal.source, let p = puts[m.proposal], p.consensus == .client, !p.isStoring else { return }
         guard m.members.contains(me) else {
-            finishPut(m.proposal)
+            releasePut(m.proposal)
             return
         }
-        p.deadline = max(p.deadline, m.window.end + configuration.grace)
-        puts[m.proposal] = p
+        let deadline = max(p.deadline, m.window.end + configuration.grace)
+        withPut(m.proposal) { p in
+            p.enterBooked()
+            p.deadline = deadline
+        }
         if !book(m.proposal, m.window) { nak(m.proposal, .rateTooHigh) }
     }
 
@@ -193,30 +202,28 @@ extension ServerCore {
         return true
     }
 
-    mutating func onTransfer(_ m: RendezvousTransfer, now: Instant) {
-        if gets[m.request]?.volunteering == true {
+    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
+        if gets[m.request]?.isVolunteer == true {
             volunteerReceived(m, now: now)
             return
         }
-        var p = puts[m.request] ?? ServerPut(client: m.request.source, deadline: now + configuration.grace)
-        p.members = m.members
-        p.transferHash = m.contentHash
+        if puts[m.request] == nil {
+            // The transfer came first (a standing reservation's has no proposal).
+            puts[m.request] = ServerPut(client: m.request.source, deadline: now + configuration.grace)
+        }
         guard m.members.contains(me) else {
             // Expedited limited join: not listed, so leave.
             stats.leftNotListed += 1
-            puts[m.request] = p
-            finishPut(m.request)
+            releasePut(m.request)
             return
         }
         guard m.rate <= configuration.reservedInboundRate else {
-            puts[m.request] = p
             nak(m.request, .rateTooHigh)
             return
         }
-        guard !p.storing else { return }
+        guard let p = puts[m.request], !p.isStoring else { return }
         let tokens = Int(m.trackingTokensLength)
         guard tokens <= m.content.count else {
-            puts[m.request] = p
             nak(m.request, .unexpected)
             return
         }
@@ -224,18 +231,19 @@ extension ServerCore {
         let token = newStoreToken()
         pendingStores[token] = .put(m.request, bytes: UInt64(chunk.count))
         pendingWriteBytes += UInt64(chunk.count)
-        p.storing = true
-        p.deadline = max(p.deadline, now + configuration.grace)
-        puts[m.request] = p
+        let deadline = max(p.deadline, now + configuration.grace)
+        withPut(m.request) { p in
+            p.startStoring(m)
+            p.deadline = deadline
+        }
         actions.append(.effect(.store(StoreRequest(
             token: token, contentHash: m.contentHash, name: p.proposal?.name, payload: chunk, designated: true))))
     }
 
     /// The chunk of a put was persisted (or not): ACK or NAK.
     mutating func putStored(_ key: RequestID, bytes: UInt64, result: Result<Void, StoreFailure>, now: Instant) {
-        guard var p = puts[key] else { return }
-        p.storing = false
-        puts[key] = p
+        guard let p = puts[key] else { return }
+        let me = self.me
         switch result {
         case .success:
             guard let hash = p.proposal?.contentHash ?? p.transferHash else { return }
@@ -244,43 +252,40 @@ extension ServerCore {
             let ack = PayloadAck(proposal: key, contentHash: hash, name: p.proposal?.name)
             if p.consensus == .cluster, let group = p.proposal?.deliveryGroup {
                 send(.group(group), .response, .payloadAck(ack))
-                if p.isLeader {
-                    p.acks.insert(me)
-                    puts[key] = p
+                // The leader counts its own ACK and goes on collecting the members'.
+                if withPut(key, { $0.leaderStored(acked: true, me: me) }) == true {
                     leaderCheck(key)
                     return
                 }
             } else {
                 send(.node(p.client), .response, .payloadAck(ack))
             }
-            finishPut(key)
+            releasePut(key)
         case .failure(let f):
+            // The leader's store is over too: its NAK ends the put with a report at once.
+            withPut(key) { _ = $0.leaderStored(acked: false, me: me) }
             nak(key, f == .hashMismatch ? .hashMismatch : .storageFailure)
         }
     }
 
-
-    mutating func onPeerAck(_ proposal: RequestID, from server: NodeID, now: Instant) {
-        guard var p = puts[proposal], p.isLeader else { return }
-        p.acks.insert(server)
-        puts[proposal] = p
-        leaderCheck(proposal)
+    mutating func onPayloadAck(_ m: PayloadAck, from server: NodeID, now: Instant) {
+        guard withPut(m.proposal, { $0.countMemberAnswer(server, acked: true) }) == true else { return }
+        leaderCheck(m.proposal)
     }
 
-    mutating func onPeerNak(_ proposal: RequestID, from server: NodeID) {
-        guard var p = puts[proposal], p.isLeader, server != me else { return }
-        p.naks.insert(server)
-        puts[proposal] = p
-        leaderCheck(proposal)
+    mutating func onPayloadNak(_ m: PayloadNak, from server: NodeID) {
+        guard server != me, withPut(m.proposal, { $0.countMemberAnswer(server, acked: false) }) == true else { return }
+        leaderCheck(m.proposal)
     }
 
     /// Cluster leader: once every member has ACKed or NAKed, tell the client.
     mutating func leaderCheck(_ key: RequestID, force: Bool = false) {
-        guard let p = puts[key], p.isLeader, let proposal = p.proposal else { return }
-        guard force || Set(p.members).isSubset(of: p.acks.union(p.naks)), !p.storing else { return }
+        guard let p = puts[key], case .leading(let tally) = p.phase, let proposal = p.proposal,
+              force || tally.isComplete
+        else { return }
         send(.node(p.client), .response, .consensusAck(ConsensusAck(
-            proposal: key, contentHash: proposal.contentHash, storedOn: p.acks.sorted())))
-        finishPut(key)
+            proposal: key, contentHash: proposal.contentHash, storedOn: tally.acks.sorted())))
+        releasePut(key)
     }
 
     mutating func nak(_ key: RequestID, _ code: NakCode) {
@@ -293,38 +298,38 @@ extension ServerCore {
         } else {
             send(.node(p.client), .response, nak)
         }
-        if p.isLeader { leaderCheck(key, force: true) } else { finishPut(key) }
+        if p.isLeader { leaderCheck(key, force: true) } else { releasePut(key) }
     }
 
     /// Releases the reservation, leaves the group, forgets the put.
-    mutating func finishPut(_ key: RequestID) {
-        guard let p = puts[key] else { return }
+    mutating func releasePut(_ key: RequestID) {
+        guard let p = puts.removeValue(forKey: key) else { return }
         calendar.release(key)
-        if p.joined, let group = p.proposal?.deliveryGroup { leave(group) }
-        puts[key] = nil
+        if p.offer != nil, let group = p.proposal?.deliveryGroup { leave(group) }
     }
 
     mutating func onRelayedAck(_ m: RelayedAck) {
         // The client has what it needs: anything still pending for that proposal is moot.
-        if let p = puts[m.proposal], !p.storing { finishPut(m.proposal) }
+        if let p = puts[m.proposal], !p.isStoring { releasePut(m.proposal) }
     }
 
-    mutating func onAbort(_ m: TransferAbort) {
-        if let p = puts[m.request], !p.storing { finishPut(m.request) }
-        if let g = gets[m.request], g.volunteering { finishGet(m.request) }
+    mutating func onTransferAbort(_ m: TransferAbort) {
+        if let p = puts[m.request], !p.isStoring { releasePut(m.request) }
+        if let g = gets[m.request], g.isVolunteer { releaseGet(m.request) }
     }
 
     mutating func putDeadline(_ key: RequestID, now: Instant) {
         guard let p = puts[key] else { return }
-        if p.storing {
+        switch p.phase {
+        case .storing:
             let later = now + configuration.grace
-            puts[key]?.deadline = later
-        } else if p.proposal != nil && p.consensus == .cluster && !p.decided {
+            withPut(key) { $0.deadline = later }
+        case .collecting where p.consensus == .cluster:
             decideCluster(key, now: now)
-        } else if p.isLeader {
+        case .leading:
             leaderCheck(key, force: true)
-        } else {
-            finishPut(key)
+        default:
+            releasePut(key)
         }
     }
 }

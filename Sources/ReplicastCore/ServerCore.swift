@@ -148,19 +148,19 @@ public struct ServerCore: Sendable {
             return
         }
         switch inbound.message {
-        case .putProposal(let m): onProposal(m, id: inbound.id, now: now)
-        case .putAccept(let m): onPeerAccept(m, from: inbound.source, now: now)
-        case .rendezvousTransfer(let m): onTransfer(m, now: now)
-        case .payloadAck(let m): onPeerAck(m.proposal, from: inbound.source, now: now)
+        case .putProposal(let m): onPutProposal(m, id: inbound.id, now: now)
+        case .putAccept(let m): onPutAccept(m, from: inbound.source, now: now)
+        case .rendezvousTransfer(let m): onRendezvousTransfer(m, now: now)
+        case .payloadAck(let m): onPayloadAck(m, from: inbound.source, now: now)
         case .relayedAck(let m): onRelayedAck(m)
-        case .transferAbort(let m): onAbort(m)
+        case .transferAbort(let m): onTransferAbort(m)
         case .getRequest(let m): onGetRequest(m, id: inbound.id, now: now)
-        case .getResponse(let m): onPeerGetResponse(m, now: now)
-        case .errorGetResponse(let m): onPeerGetError(m, from: inbound.source, now: now)
+        case .getResponse(let m): onGetResponse(m, now: now)
+        case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
         case .getAccept(let m): onGetAccept(m, id: inbound.id, now: now)
-        case .additionalTargetRequest(let m): onAdditionalTarget(m, from: inbound.source)
-        case .consensusPutAccept(let m): onDecision(m, from: inbound.source, now: now)
-        case .payloadNak(let m): onPeerNak(m.proposal, from: inbound.source)
+        case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source)
+        case .consensusPutAccept(let m): onConsensusPutAccept(m, from: inbound.source, now: now)
+        case .payloadNak(let m): onPayloadNak(m, from: inbound.source)
         case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
             break  // addressed to clients
         }
@@ -193,7 +193,7 @@ public struct ServerCore: Sendable {
         let attempts = puts.keys.filter {
             $0.source == transferID.source && $0.sequence == transferID.sequence && $0.subsequence < transferID.subsequence
         }
-        guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.storing
+        guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.isStoring
         else { return }
         stats.incompleteTransfers += 1
         nak(key, .incomplete)
