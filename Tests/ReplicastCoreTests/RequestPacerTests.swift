@@ -31,10 +31,8 @@ import Testing
 
     @Test("a client holds proposals the pacer does not let go yet, and sends them on time")
     func clientHoldsProposals() throws {
-        let table = try AllocationTable(
-            servers: (1...3).map { ServerInfo(id: NodeID(UInt32($0)), zone: "z\($0)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-        var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        let table = try OneRow.table()
+        var c = ClientConfiguration(id: OneRow.client)
         c.allocation.unsolicitedOutbound = 2560  // 10 requests per second
         c.requestCost = 256
         c.requestBurst = 1
@@ -44,7 +42,7 @@ import Testing
             let payload = Payload(copying: [UInt8](repeating: UInt8(i), count: 1000))
             _ = client.put(payload, contentHash: ContentHash.of(payload), now: t0)
         }
-        func proposals(_ actions: [Action]) -> Int {
+        func proposals(_ actions: [ClientAction]) -> Int {
             actions.filter { if case .send(let o) = $0, case .putProposal = o.message { return true } else { return false } }.count
         }
         #expect(proposals(client.pollActions()) == 1)

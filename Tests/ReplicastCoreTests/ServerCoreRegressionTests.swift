@@ -4,16 +4,9 @@ import Testing
 
 /// Core bugs the simulator found, pinned down without it.
 @Suite struct ServerCoreRegressionTests {
-    let client = NodeID(NodeID.firstClient.rawValue + 1)
+    let client = OneRow.client
     let group = GroupAddress(ipv4: 239, 78, 0, 9, port: 7077)
     let t0 = Instant(nanoseconds: 1_000_000_000)
-
-    /// A one-row table of three servers (every server in every Negotiating Group).
-    func table() throws -> AllocationTable {
-        try AllocationTable(
-            servers: (1...3).map { ServerInfo(id: NodeID(UInt32($0)), zone: "z\($0)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-    }
 
     func proposal(_ hash: HashID, length: UInt64) -> Message {
         .putProposal(PutProposal(
@@ -21,14 +14,14 @@ import Testing
             maxDeliveryRate: 1_000_000_000, replicas: 3, consensus: .client))
     }
 
-    func sends(_ actions: [Action]) -> [Outbound] {
+    func sends(_ actions: [ServerAction]) -> [Outbound] {
         actions.compactMap { if case .send(let o) = $0 { return o } else { return nil } }
     }
 
     @Test("an incomplete transfer NAKs the attempt it belongs to, not an earlier one still held")
     func incompleteTransferNaksItsOwnAttempt() throws {
         var server = ServerCore(
-            configuration: ServerConfiguration(id: NodeID(1)), table: try table(), catalog: ChunkCatalog(),
+            configuration: ServerConfiguration(id: NodeID(1)), table: try OneRow.table(), catalog: ChunkCatalog(),
             freeBytes: 1 << 30)
         let hash = ContentHash.of([UInt8](repeating: 7, count: 100))
         // Attempts 1 and 2 of the same put (sub-sequences 4 and 8): both are held.
@@ -53,7 +46,7 @@ import Testing
         var catalog = ChunkCatalog()
         catalog.add(hash, length: UInt64(bytes.count), designated: true)
         var server = ServerCore(
-            configuration: ServerConfiguration(id: NodeID(2)), table: try table(), catalog: catalog, freeBytes: 1 << 30)
+            configuration: ServerConfiguration(id: NodeID(2)), table: try OneRow.table(), catalog: catalog, freeBytes: 1 << 30)
         let request = RequestID(source: client, sequence: 9, subsequence: 2)
         let get = GetRequest(
             negotiatingGroup: RowID(0), target: .content(hash), deliveryGroup: group, maxImmediate: 4096,
@@ -67,13 +60,15 @@ import Testing
                 request: request, negotiatingGroup: RowID(0), server: NodeID(2),
                 window: RendezvousWindow(start: t0, duration: .milliseconds(1), rate: 1_000_000_000))))
         server.handle(accept, now: t0 + .microseconds(100))
-        let loads = server.pollActions().compactMap { a -> LoadRequest? in if case .load(let l) = a { return l } else { return nil } }
+        let loads = server.pollActions().compactMap { a -> LoadRequest? in
+            if case .effect(.load(let l)) = a { return l } else { return nil }
+        }
         #expect(loads.count == 1)
 
         // The same accept again (a duplicate datagram, or the client's retransmission).
         server.handle(accept, now: t0 + .microseconds(150))
         let again = server.pollActions()
-        #expect(!again.contains { if case .load = $0 { return true } else { return false } })
+        #expect(!again.contains { if case .effect(.load) = $0 { return true } else { return false } })
 
         server.loadCompleted(token: try #require(loads.first).token, result: .success(Payload(copying: bytes)), now: t0 + .microseconds(200))
         let transfers = sends(server.pollActions()).filter { if case .rendezvousTransfer = $0.message { return true } else { return false } }
