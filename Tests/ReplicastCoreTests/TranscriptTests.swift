@@ -181,6 +181,31 @@ import Testing
         try expectClean(q)
     }
 
+    @Test("get, client consensus, with a volunteer: it asks the NG to join the delivery, and the chosen server's transfer lists it")
+    func getClientConsensusWithVolunteer() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: [s1: [chunk], s2: [chunk]], servers: { $0.volunteer = $0.id == OneRow.servers[2] })
+        let get = q.get(chunk)
+        try q.settle()
+
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (client)",
+            "s1 -> c1: Get Response c1#1.2: offer",
+            "s2 -> c1: Get Response c1#1.2: offer",
+            "s3 -> NG: Additional Target Request c1#1.2",
+            "s3 -> c1: Error Get Response c1#1.2: notFound",
+            "c1 -> NG: Get Accept c1#1.2: s1",
+            "s1 -> RG: Rendezvous Transfer c1#1.2 to [c1, s3]",
+        ])
+        #expect(q.message("s1 -> RG: Rendezvous Transfer c1#1.2 to [c1, s3]")?.receivers == [s3, OneRow.client])
+        #expect(q.getResult(get) == .success(GetReceipt(
+            contentHash: ContentHash.of(chunk), name: nil, payload: chunk, server: s1, volunteers: [s3], immediate: false)))
+        #expect(q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
+        #expect(q.server(s3).catalog.chunks[ContentHash.of(chunk)]?.designated == false)  // a volunteer's copy
+        #expect(q.server(s3).stats.volunteerCopies == 1)
+        try expectClean(q)
+    }
+
     // MARK: - Faults
 
     @Test("a failed store is NAKed; the client aborts the round and proposes again; the others now answer already stored")
@@ -397,6 +422,83 @@ import Testing
         #expect(q.putResult(put) == .success(PutReceipt(
             contentHash: ContentHash.of(chunk), storedOn: [s1, s2], alreadyStored: [], transferred: true, attempts: 1)))
         #expect(q.stores[s3]!.chunks.isEmpty)
+        try expectClean(q)
+    }
+
+    // MARK: - Known issues of the core, pinned by what it should do
+
+    @Test("cluster consensus: when the leader's own store fails, its Consensus ACK still lists the members that stored the chunk")
+    func leaderNakWaitsForItsPeers() throws {
+        var q = try Quartet()
+        #expect(q.table.designated(of: OneRow.row).first == s2)  // the leader
+        q.failNextStore(on: s2, with: .ioError)
+        let chunk = Quartet.chunk(1)
+        let put = q.put(chunk, consensus: .cluster)
+        try q.settle()
+
+        let first = try #require(q.sent.lazy.compactMap { s -> ConsensusAck? in
+            if case .consensusAck(let m) = s.outbound.message { return m } else { return nil }
+        }.first)
+        #expect(q.stores[s1]!.chunks[ContentHash.of(chunk)] == chunk && q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
+        withKnownIssue("""
+            ServerCore.nak on the leader forces leaderCheck at once: the Consensus ACK goes before the peers' \
+            Payload ACKs arrive, says stored on [], and the leader leaves the RG, so they reach nobody
+            """) {
+            #expect(first.storedOn == [s1, s3])
+        }
+        // The retry repairs it: s1 and s3 answer already stored.
+        let receipt = try #require(try q.putResult(put)?.get())
+        #expect(receipt.attempts == 2)
+        #expect((receipt.storedOn + receipt.alreadyStored).sorted() == OneRow.servers)
+        try expectClean(q)
+    }
+
+    @Test("cluster consensus: a get whose chosen server cannot read the chunk is still served by another holder")
+    func clusterGetSurvivesAFailedLoad() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: everyServer(chunk))
+        q.failNextLoad(on: s1, with: .ioError)
+        let get = q.get(chunk, consensus: .cluster)
+        try q.settle()
+
+        #expect(q.transcript.last == "s1 -> c1: Error Get Response c1#1.2: notFound")
+        let result = try #require(q.getResult(get))
+        withKnownIssue("""
+            ServerCore.getLoaded answers a failed read with Error Get Response (notFound for an I/O error), and \
+            ClientCore.onGetError in cluster consensus takes any Error Get Response for the leader's 'no member \
+            holds it': the get fails although s2 and s3 hold the chunk
+            """) {
+            #expect(result.map(\.payload) == .success(chunk))
+        }
+        try expectClean(q)
+    }
+
+    @Test("get, cluster consensus, with a volunteer: its Additional Target Request completes the round, and it keeps a copy")
+    func getClusterConsensusWithVolunteer() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: [s1: [chunk], s2: [chunk]], servers: { $0.volunteer = $0.id == OneRow.servers[2] })
+        let get = q.get(chunk, consensus: .cluster)
+        try q.settle()
+
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (cluster)",
+            "s1 -> NG: Get Response c1#1.2: offer",
+            "s2 -> NG: Get Response c1#1.2: offer",
+            "s3 -> NG: Additional Target Request c1#1.2",
+            "s1 -> RG: Rendezvous Transfer c1#1.2 to [c1, s3]",
+        ])
+        let transfer = try #require(q.message("s1 -> RG: Rendezvous Transfer c1#1.2 to [c1, s3]"))
+        #expect(try #require(q.getResult(get)).map(\.payload) == .success(chunk))
+        withKnownIssue("""
+            ServerCore.onAdditionalTarget records the volunteer but never decides, so when the Additional Target \
+            Request is the round's last answer the members wait out their collection time; the volunteer's own \
+            deadline (set when the request came) passes at the same moment, it leaves the RG while the chosen \
+            server reads the chunk, and the transfer that lists it never reaches it
+            """) {
+            #expect(transfer.time < t0 + .milliseconds(1))
+            #expect(transfer.receivers == [s3, OneRow.client])
+            #expect(q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
+        }
         try expectClean(q)
     }
 }
