@@ -2,18 +2,16 @@ import ReplicastCore
 import ReplicastWire
 import Testing
 
-/// A client of a one-row cluster of three servers, with helpers to propose and answer.
+/// A client of the one-row cluster (`OneRow`), with helpers to propose and answer.
 struct OneRowClient {
-    let servers = (1...3).map { NodeID(UInt32($0)) }
+    let servers = OneRow.servers
     let table: AllocationTable
     let configuration: ClientConfiguration
     var core: ClientCore
 
     init(configure: (inout ClientConfiguration) -> Void = { _ in }) throws {
-        table = try AllocationTable(
-            servers: servers.map { ServerInfo(id: $0, zone: "z\($0.rawValue)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-        var configuration = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        table = try OneRow.table()
+        var configuration = ClientConfiguration(id: OneRow.client)
         configure(&configuration)
         self.configuration = configuration
         core = ClientCore(configuration: configuration, table: table)

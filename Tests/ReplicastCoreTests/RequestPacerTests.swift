@@ -31,10 +31,8 @@ import Testing
 
     @Test("a client holds proposals the pacer does not let go yet, and sends them on time")
     func clientHoldsProposals() throws {
-        let table = try AllocationTable(
-            servers: (1...3).map { ServerInfo(id: NodeID(UInt32($0)), zone: "z\($0)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-        var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + 1))
+        let table = try OneRow.table()
+        var c = ClientConfiguration(id: OneRow.client)
         c.allocation.unsolicitedOutbound = 2560  // 10 requests per second
         c.requestCost = 256
         c.requestBurst = 1

@@ -4,16 +4,9 @@ import Testing
 
 /// Core bugs the simulator found, pinned down without it.
 @Suite struct ServerCoreRegressionTests {
-    let client = NodeID(NodeID.firstClient.rawValue + 1)
+    let client = OneRow.client
     let group = GroupAddress(ipv4: 239, 78, 0, 9, port: 7077)
     let t0 = Instant(nanoseconds: 1_000_000_000)
-
-    /// A one-row table of three servers (every server in every Negotiating Group).
-    func table() throws -> AllocationTable {
-        try AllocationTable(
-            servers: (1...3).map { ServerInfo(id: NodeID(UInt32($0)), zone: "z\($0)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-    }
 
     func proposal(_ hash: HashID, length: UInt64) -> Message {
         .putProposal(PutProposal(
@@ -28,7 +21,7 @@ import Testing
     @Test("an incomplete transfer NAKs the attempt it belongs to, not an earlier one still held")
     func incompleteTransferNaksItsOwnAttempt() throws {
         var server = ServerCore(
-            configuration: ServerConfiguration(id: NodeID(1)), table: try table(), catalog: ChunkCatalog(),
+            configuration: ServerConfiguration(id: NodeID(1)), table: try OneRow.table(), catalog: ChunkCatalog(),
             freeBytes: 1 << 30)
         let hash = ContentHash.of([UInt8](repeating: 7, count: 100))
         // Attempts 1 and 2 of the same put (sub-sequences 4 and 8): both are held.
@@ -53,7 +46,7 @@ import Testing
         var catalog = ChunkCatalog()
         catalog.add(hash, length: UInt64(bytes.count), designated: true)
         var server = ServerCore(
-            configuration: ServerConfiguration(id: NodeID(2)), table: try table(), catalog: catalog, freeBytes: 1 << 30)
+            configuration: ServerConfiguration(id: NodeID(2)), table: try OneRow.table(), catalog: catalog, freeBytes: 1 << 30)
         let request = RequestID(source: client, sequence: 9, subsequence: 2)
         let get = GetRequest(
             negotiatingGroup: RowID(0), target: .content(hash), deliveryGroup: group, maxImmediate: 4096,
@@ -67,7 +60,9 @@ import Testing
                 request: request, negotiatingGroup: RowID(0), server: NodeID(2),
                 window: RendezvousWindow(start: t0, duration: .milliseconds(1), rate: 1_000_000_000))))
         server.handle(accept, now: t0 + .microseconds(100))
-        let loads = server.pollActions().compactMap { a -> LoadRequest? in if case .effect(.load(let l)) = a { return l } else { return nil } }
+        let loads = server.pollActions().compactMap { a -> LoadRequest? in
+            if case .effect(.load(let l)) = a { return l } else { return nil }
+        }
         #expect(loads.count == 1)
 
         // The same accept again (a duplicate datagram, or the client's retransmission).

@@ -7,21 +7,15 @@ import Testing
 /// it, and the client's decision makes members shrink (or re-book, or decline) and the
 /// others release.
 @Suite struct WindowAgreementTests {
-    let client = NodeID(NodeID.firstClient.rawValue + 1)
+    let client = OneRow.client
     let group = GroupAddress(ipv4: 239, 78, 0, 9, port: 7077)
     let t0 = Instant(nanoseconds: 1_000_000_000)
     let rate: UInt64 = 1_000_000_000
 
-    func table() throws -> AllocationTable {
-        try AllocationTable(
-            servers: (1...3).map { ServerInfo(id: NodeID(UInt32($0)), zone: "z\($0)", endpoints: ["e"]) },
-            configuration: TableConfiguration(rowCount: 1, k: 3, minimumGroupSize: 3))
-    }
-
     func server() throws -> ServerCore {
         var c = ServerConfiguration(id: NodeID(1))
         c.reservedInboundRate = rate
-        return ServerCore(configuration: c, table: try table(), catalog: ChunkCatalog(), freeBytes: 1 << 30)
+        return ServerCore(configuration: c, table: try OneRow.table(), catalog: ChunkCatalog(), freeBytes: 1 << 30)
     }
 
     func propose(_ s: inout ServerCore, _ id: RequestID, length: UInt64, at now: Instant) -> RendezvousWindow? {
