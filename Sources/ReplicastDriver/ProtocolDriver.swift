@@ -107,7 +107,8 @@ public final class ProtocolDriver<Core: DrivenCore> {
     }
 
     /// Takes one received datagram. A datagram that fails validation is dropped and counted
-    /// (and logged at most once per source per 10 s); one that completes a message from
+    /// (and logged at most once per source and 20 times in all per 10 s, whatever the number
+    /// of sources); one that completes a message from
     /// another participant hands the message to the core, whose actions are taken.
     public func receive(_ datagram: UnsafeRawBufferPointer, from source: Endpoint, now: Instant) {
         stats.datagramsReceived += 1
@@ -117,7 +118,9 @@ public final class ProtocolDriver<Core: DrivenCore> {
         } catch {
             stats.decodeErrors += 1
             if errorLimiter.shouldReport(source, now: now) {
-                logger.warning("dropped datagram from \(source): \(error)")
+                let unreported = errorLimiter.takeUnreported()
+                let more = unreported > 0 ? " (\(unreported) more dropped since the last report)" : ""
+                logger.warning("dropped datagram from \(source): \(error)\(more)")
             }
             return
         }

@@ -62,4 +62,20 @@ import Testing
         let later = [l.shouldReport(50, now: at(10)), l.shouldReport(50, now: at(11))]
         #expect(later == [true, false])
     }
+
+    @Test("a flood from thousands of sources is reported at most `budget` times per interval")
+    func boundedReportsOverEveryKey() {
+        var l = DecodeErrorLimiter<Int>(interval: interval, budget: 20)
+        // 3000 sources within one second, each a first offence.
+        let reported = (0..<3000).filter { l.shouldReport($0, now: Instant(nanoseconds: 1_000_000_000 + UInt64($0) * 300_000)) }
+        #expect(reported.count == 20)
+        #expect(l.suppressed == 2980)
+        let unreported = l.takeUnreported()
+        let again = l.takeUnreported()
+        #expect(unreported == 2980)
+        #expect(again == 0)
+        // A new interval has a new budget.
+        let next = l.shouldReport(5000, now: at(12))
+        #expect(next)
+    }
 }
