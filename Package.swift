@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "ReplicastEndToEndTests",
             dependencies: [
-                "ReplicastRuntime", "ReplicastCore", "ReplicastStore", "ReplicastTransport",
+                "ReplicastRuntime", "ReplicastCore", "ReplicastDriver", "ReplicastStore", "ReplicastTransport",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -25,6 +25,7 @@ public final class StorageNode: @unchecked Sendable {
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
     private let statsBox = Mutex(ServerStats())
+    private let driverStatsBox = Mutex(DriverStats())
     private let failureBox = Mutex<TransportError?>(nil)
 
     /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
@@ -70,6 +71,10 @@ public final class StorageNode: @unchecked Sendable {
 
     /// The server's counters so far.
     public var stats: ServerStats { statsBox.withLock { $0 } }
+
+    /// The driver's counters so far: messages and datagrams in and out, undecodable
+    /// datagrams dropped, incomplete messages.
+    public var driverStats: DriverStats { driverStatsBox.withLock { $0 } }
 
     /// Why the loop stopped by itself: the transport failed for good (its RDMA device was
     /// removed, say). Nil while it runs, and after a `stop()`.
@@ -148,6 +153,7 @@ public final class StorageNode: @unchecked Sendable {
             loop.turn(handle: carryOut)
             // Published before the loop waits again, so a reply never outruns the counters.
             statsBox.withLock { $0 = driver.core.stats }
+            driverStatsBox.withLock { $0 = driver.stats }
         }
     }
 
