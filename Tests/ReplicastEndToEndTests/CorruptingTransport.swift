@@ -4,7 +4,7 @@ import ReplicastWire
 /// A real transport with one fault injected: the body of the first `count` datagrams that
 /// carry payload to a multicast group is sent corrupted (one byte flipped in a copy), as a
 /// link error that escaped the lower layers would deliver it.
-final class CorruptingTransport: DatagramTransport {
+final class CorruptingTransport: ForwardingTransport {
     let inner: any DatagramTransport
     private(set) var corrupted = 0
     private let count: Int
@@ -15,17 +15,9 @@ final class CorruptingTransport: DatagramTransport {
         self.count = count
     }
 
-    var maxDatagramSize: Int { inner.maxDatagramSize }
-    var localEndpoint: Endpoint { inner.localEndpoint }
-    var counters: TransportCounters { inner.counters }
-    func join(_ group: GroupAddress) throws(TransportError) { try inner.join(group) }
-    func leave(_ group: GroupAddress) throws(TransportError) { try inner.leave(group) }
-    func allocate(count: Int) throws(TransportError) -> PayloadBuffer { try inner.allocate(count: count) }
     func receive(timeout: Duration?, _ handler: (ReceivedDatagram) -> Void) throws(TransportError) -> Int {
         try inner.receive(timeout: timeout, handler)
     }
-    func wake() { inner.wake() }
-    func close() { inner.close() }
 
     func send(_ batch: inout SendBatch) throws(TransportError) {
         guard corrupted < count else { return try inner.send(&batch) }

@@ -4,7 +4,7 @@ import ReplicastWire
 
 /// A real transport that notes when each datagram arrived (the receiver's clock, read as
 /// the datagram is handed over) and keeps a copy of every datagram sent.
-final class RecordingTransport: DatagramTransport {
+final class RecordingTransport: ForwardingTransport {
     struct Arrival {
         var time: Instant
         var bytes: [UInt8]
@@ -15,15 +15,6 @@ final class RecordingTransport: DatagramTransport {
     private(set) var sent: [[UInt8]] = []
 
     init(_ inner: any DatagramTransport) { self.inner = inner }
-
-    var maxDatagramSize: Int { inner.maxDatagramSize }
-    var localEndpoint: Endpoint { inner.localEndpoint }
-    var counters: TransportCounters { inner.counters }
-    func join(_ group: GroupAddress) throws(TransportError) { try inner.join(group) }
-    func leave(_ group: GroupAddress) throws(TransportError) { try inner.leave(group) }
-    func allocate(count: Int) throws(TransportError) -> PayloadBuffer { try inner.allocate(count: count) }
-    func wake() { inner.wake() }
-    func close() { inner.close() }
 
     func receive(timeout: Duration?, _ handler: (ReceivedDatagram) -> Void) throws(TransportError) -> Int {
         try inner.receive(timeout: timeout) { datagram in
