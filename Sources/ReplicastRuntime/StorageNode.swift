@@ -26,6 +26,8 @@ public final class StorageNode: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let statsBox = Mutex(ServerStats())
     private let failureBox = Mutex<TransportError?>(nil)
+    /// The keep-alive view, published by the loop (StorageNode+Membership.swift).
+    let membershipBox = Mutex<Membership?>(nil)
 
     /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
     public init(
@@ -55,6 +57,7 @@ public final class StorageNode: @unchecked Sendable {
         var configuration = ServerConfiguration(id: id)
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
+        configuration.membership = StorageNode.defaultMembership()  // keep-alive (StorageNode+Membership.swift)
         tuning(&configuration)
         let core = ServerCore(
             configuration: configuration, table: table, catalog: catalog, freeBytes: UInt64(max(0, store.freeBytes)))
@@ -148,6 +151,7 @@ public final class StorageNode: @unchecked Sendable {
             loop.turn(handle: carryOut)
             // Published before the loop waits again, so a reply never outruns the counters.
             statsBox.withLock { $0 = driver.core.stats }
+            publishMembership(driver)
         }
     }
 
