@@ -53,6 +53,9 @@ public struct ClientConfiguration: Sendable {
     /// How a transfer reaches its Rendezvous Group: once by multicast (the protocol), or as
     /// one unicast copy per member (only to measure what multicast saves).
     public var fanout: TransferFanout = .multicast
+    /// Liveness view from the servers' keep-alive service (docs/PROTOCOL.md § 15); nil: off
+    /// (every member of a row is awaited).
+    public var membership: ClientMembershipConfiguration? = nil
 
     public init(id: NodeID) {
         self.id = id

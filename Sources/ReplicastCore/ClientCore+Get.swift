@@ -68,7 +68,7 @@ extension ClientCore {
 
     mutating func onGetResponse(_ m: GetResponse, now: Instant) {
         guard let seq = currentGet(m.request), var t = gets[seq] else { return }
-        let roundTrip = t.consensus == .client ? t.round.record(m.server, of: table.members(of: t.row), now: now) : nil
+        let roundTrip = t.consensus == .client ? t.round.record(m.server, of: expectedAnswerers(of: t.row), now: now) : nil
         if let roundTrip { roundTrips.add(roundTrip) }
         guard case .requesting = t.phase else {
             gets[seq] = t  // a late answer: it only teaches the wait
@@ -85,7 +85,7 @@ extension ClientCore {
         guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
         if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
-        if t.consensus == .client, let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) {
+        if t.consensus == .client, let roundTrip = t.round.record(server, of: expectedAnswerers(of: t.row), now: now) {
             roundTrips.add(roundTrip)
         }
         t.notFound.insert(server)
@@ -104,12 +104,12 @@ extension ClientCore {
         gets[seq] = t
     }
 
-    private func answeredByAll(_ t: GetTransaction) -> Bool {
-        Set(table.members(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound))
+    func answeredByAll(_ t: GetTransaction) -> Bool {
+        Set(expectedAnswerers(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound))
     }
 
     /// Client consensus: take immediate content, or choose the best responder and accept it.
-    private mutating func chooseResponder(_ seq: UInt32, now: Instant) {
+    mutating func chooseResponder(_ seq: UInt32, now: Instant) {
         guard var t = gets[seq] else { return }
         if t.isProbe {
             finishProbe(seq)

@@ -84,7 +84,7 @@ extension ClientCore {
 
     mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
         guard let seq = current(m.proposal), var t = puts[seq], t.consensus == .client else { return }
-        let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now)
+        let roundTrip = t.round.record(server, of: expectedAnswerers(of: t.row), now: now)
         if let roundTrip { roundTrips.add(roundTrip) }
         guard case .negotiating = t.phase else {
             puts[seq] = t  // a late answer: it only teaches the wait
@@ -99,7 +99,7 @@ extension ClientCore {
     }
 
     /// Client consensus: choose the Rendezvous Group from the answers.
-    private mutating func decide(_ seq: UInt32, now: Instant) {
+    mutating func decide(_ seq: UInt32, now: Instant) {
         guard var t = puts[seq] else { return }
         var offers: [NodeID: RendezvousWindow] = [:]
         for (server, answer) in t.answers {

@@ -26,6 +26,8 @@ public struct ClientCore: Sendable {
     var standingBusyUntil: Instant = .zero
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
+    /// Liveness view (ClientCore+Membership.swift); nil when not configured.
+    var livenessView: ClientLivenessView?
 
     public init(configuration: ClientConfiguration, table: AllocationTable) {
         self.configuration = configuration
@@ -37,6 +39,7 @@ public struct ClientCore: Sendable {
             burst: configuration.requestBurst)
         self.ingress = IngressCalendar(reservedRate: configuration.allocation.reservedInbound)
         self.nextSequence = max(configuration.firstSequence, 1)
+        self.livenessView = configuration.membership.map { ClientLivenessView(configuration: $0, table: table) }
     }
 
     /// Transactions in progress.
@@ -51,7 +54,8 @@ public struct ClientCore: Sendable {
     /// The earliest time `handleTimeout` must be called.
     public var nextDeadline: Instant? {
         let p = puts.values.map(\.deadline).min()
-        let g = gets.values.map(\.deadline).min()
+        var g = gets.values.map(\.deadline).min()
+        if let l = livenessDeadline { g = g.map { min($0, l) } ?? l }  // membership
         switch (p, g) {
         case let (p?, g?): return min(p, g)
         case let (p?, nil): return p
@@ -73,7 +77,7 @@ public struct ClientCore: Sendable {
     /// far, doubled on every further attempt (a slow host or network stretches it).
     func collectWait(attempt: UInt16) -> Duration {
         let base = roundTrips.timeout(
-            floor: configuration.collectTimeout, ceiling: .seconds(2), initial: configuration.initialCollectTimeout)
+            floor: configuration.collectTimeout, ceiling: .seconds(2), initial: seededInitialCollectTimeout)
         return base * (1 << Int(min(attempt, 6) - 1))
     }
 
@@ -97,7 +101,9 @@ public struct ClientCore: Sendable {
         case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
         case .rendezvousTransfer(let m): onRendezvousTransfer(m, now: now)
         case .staleGeneration(let m): onStaleGeneration(m)
-        case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:
+        case .membershipView(let m): onMembershipView(m, from: inbound.source, now: now)
+        case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort,
+            .heartbeat, .membershipQuery:
             break  // addressed to servers
         }
     }
@@ -105,6 +111,7 @@ public struct ClientCore: Sendable {
     /// Advances every transaction whose deadline has passed.
     public mutating func handleTimeout(now: Instant) {
         _ = ingress.expire(now: now)
+        livenessTimeout(now: now)  // membership
         for seq in puts.keys.sorted() where puts[seq].map({ $0.deadline <= now }) ?? false {
             putDeadline(seq, now: now)
         }

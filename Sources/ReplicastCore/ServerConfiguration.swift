@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable {
     public var responseCacheCapacity: Int = 8192
     /// Chooses the Rendezvous Group in cluster consensus (must be the same on every member).
     public var policy: any RendezvousPolicy = DefaultRendezvousPolicy()
+    /// Keep-alive membership (heartbeats on the control group, docs/PROTOCOL.md § 15); nil:
+    /// off (no heartbeats, no timer).
+    public var membership: MembershipConfiguration? = nil
 
     public init(id: NodeID) {
         self.id = id

@@ -31,6 +31,8 @@ public struct ServerCore: Sendable {
     var actions: [ServerAction] = []
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
+    /// Keep-alive membership (ServerCore+Membership.swift); nil when not configured.
+    var keepAlive: ServerKeepAlive?
 
     public init(configuration: ServerConfiguration, table: AllocationTable, catalog: ChunkCatalog, freeBytes: UInt64) {
         self.configuration = configuration
@@ -47,6 +49,7 @@ public struct ServerCore: Sendable {
             .sorted(by: { $0.description < $1.description }) {
             actions.append(.join(address))
         }
+        startKeepAlive()  // membership: joins the control group
     }
 
     var me: NodeID { configuration.id }
@@ -66,7 +69,9 @@ public struct ServerCore: Sendable {
     /// The earliest time `handleTimeout` must be called.
     public var nextDeadline: Instant? {
         let candidates = puts.values.map(\.deadline) + gets.values.map(\.deadline) + calendar.reservations.map(\.expiry)
-        return candidates.min()
+        let d = candidates.min()
+        guard let k = keepAliveDeadline else { return d }  // membership
+        return d.map { min($0, k) } ?? k
     }
 
     /// Reports the store's free space (after writes, evictions).
@@ -80,7 +85,7 @@ public struct ServerCore: Sendable {
     /// time, longer when full rounds have been seen to take longer (a slow host or network).
     var collectWait: Duration {
         answerRounds.timeout(
-            floor: configuration.collectTimeout, ceiling: .seconds(1), initial: configuration.initialCollectTimeout)
+            floor: configuration.collectTimeout, ceiling: .seconds(1), initial: seededInitialCollectTimeout)
     }
 
     mutating func newID() -> RequestID {
@@ -133,6 +138,8 @@ public struct ServerCore: Sendable {
 
     /// Feeds one decoded message (from a Negotiating Group, a Rendezvous Group or unicast).
     public mutating func handle(_ inbound: Inbound, now: Instant) {
+        // Membership: liveness does not depend on the table's generation.
+        if case .heartbeat(let h) = inbound.message { return onHeartbeat(h, from: inbound.source, now: now) }
         guard inbound.generation == table.generation else {
             stats.staleMessages += 1
             if inbound.generation < table.generation && inbound.kind == .request {
@@ -161,8 +168,11 @@ public struct ServerCore: Sendable {
         case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, from: inbound.source, now: now)
         case .payloadNak(let m): onPayloadNak(m, from: inbound.source)
-        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
+        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration, .membershipView:
             break  // addressed to clients
+        case .membershipQuery(let m): onMembershipQuery(m, id: inbound.id, now: now)
+        case .heartbeat:
+            break  // handled above
         }
     }
 
@@ -202,6 +212,7 @@ public struct ServerCore: Sendable {
     /// Expires reservations and transactions whose time has passed, and decides cluster
     /// consensus rounds whose collection time is over.
     public mutating func handleTimeout(now: Instant) {
+        keepAliveTimeout(now: now)  // membership
         for key in calendar.expire(now: now) { stats.expiredReservations += 1; _ = key }
         for key in puts.keys.sorted(by: { ($0.source, $0.sequence, $0.subsequence) < ($1.source, $1.sequence, $1.subsequence) })
         where puts[key].map({ $0.deadline <= now }) ?? false {

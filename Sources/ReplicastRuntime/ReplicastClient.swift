@@ -49,6 +49,7 @@ public final class ReplicastClient {
         let table = try cluster.allocationTable()
         self.transport = transport
         var configuration = ClientConfiguration(id: id)
+        configuration.membership = ClientMembershipConfiguration()  // liveness view (docs/PROTOCOL.md § 15.4)
         configuration.replicas = cluster.replicas
         configuration.seed = UInt64(id.rawValue)
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)

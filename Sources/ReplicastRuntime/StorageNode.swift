@@ -27,6 +27,8 @@ public final class StorageNode: @unchecked Sendable {
     private let statsBox = Mutex(ServerStats())
     private let driverStatsBox = Mutex(DriverStats())
     private let failureBox = Mutex<TransportError?>(nil)
+    /// The keep-alive view, published by the loop (StorageNode+Membership.swift).
+    let membershipBox = Mutex<Membership?>(nil)
 
     /// Opens the node's store and transport and joins the Negotiating Groups of its rows.
     public init(
@@ -56,6 +58,7 @@ public final class StorageNode: @unchecked Sendable {
         var configuration = ServerConfiguration(id: id)
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
+        configuration.membership = StorageNode.defaultMembership()  // keep-alive (StorageNode+Membership.swift)
         tuning(&configuration)
         let core = ServerCore(
             configuration: configuration, table: table, catalog: catalog, freeBytes: UInt64(max(0, store.freeBytes)))
@@ -154,6 +157,7 @@ public final class StorageNode: @unchecked Sendable {
             // Published before the loop waits again, so a reply never outruns the counters.
             statsBox.withLock { $0 = driver.core.stats }
             driverStatsBox.withLock { $0 = driver.stats }
+            publishMembership(driver)
         }
     }
 

@@ -30,6 +30,9 @@ struct EventQueue<Event> {
         }
     }
 
+    /// The time of the earliest event (scripted runs, Simulation+Membership.swift).
+    var peekTime: Instant? { heap.first?.time }
+
     /// Removes and returns the earliest event.
     mutating func pop() -> (time: Instant, event: Event)? {
         guard !heap.isEmpty else { return nil }

@@ -58,6 +58,7 @@ final class SimulatedServer {
     func restart(table: AllocationTable) {
         var configuration = configuration
         configuration.firstSequence = attachment.firstSequence
+        configuration.membership?.incarnation = UInt64(attachment.incarnation) + 1  // a restart is a new incarnation
         driver = ProtocolDriver(
             core: ServerCore(configuration: configuration, table: table, catalog: store.catalog(), freeBytes: store.freeBytes),
             maxDatagramSize: links.mtu, limits: links.reassemblyLimits)

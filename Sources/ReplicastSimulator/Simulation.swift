@@ -160,6 +160,7 @@ public final class Simulation {
     /// Lets every pending event happen (no new work starts), then checks that no server
     /// still holds anything for a transaction.
     private func settleAndCheckRelease(limit: Instant) {
+        stopKeepAlive()  // membership: heartbeats would never let the run settle
         while let (time, event) = events.pop(), time <= limit {
             now = time
             handle(event)
@@ -218,7 +219,7 @@ public final class Simulation {
         schedule(.timer(id, incarnation: n.attachment.incarnation), at: at)
     }
 
-    private func timerFired(_ id: NodeID, incarnation: Int) {
+    func timerFired(_ id: NodeID, incarnation: Int) {
         let n = node(id)
         guard n.attachment.incarnation == incarnation, n.attachment.timerAt == now else { return }
         n.attachment.timerAt = nil

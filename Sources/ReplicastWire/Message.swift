@@ -21,6 +21,10 @@ public enum Message: Sendable, Equatable {
     case contentNotImmediatelyAvailable(ContentNotImmediatelyAvailable)
     case transferAbort(TransferAbort)
     case staleGeneration(StaleGeneration)
+    // Keep-alive membership (0x40-0x42, MembershipMessages.swift).
+    case heartbeat(Heartbeat)
+    case membershipQuery(MembershipQuery)
+    case membershipView(MembershipView)
 }
 
 /// How the Rendezvous Group of a transaction is agreed.

@@ -21,6 +21,9 @@ extension Message {
         case .contentNotImmediatelyAvailable: .contentNotImmediatelyAvailable
         case .transferAbort: .transferAbort
         case .staleGeneration: .staleGeneration
+        case .heartbeat: .heartbeat
+        case .membershipQuery: .membershipQuery
+        case .membershipView: .membershipView
         }
     }
 
@@ -88,6 +91,15 @@ extension Message {
         case .staleGeneration(let m):
             m.encode(to: &w)
             return (.staleGeneration, w.bytes, .empty)
+        case .heartbeat(let m):
+            try m.encode(to: &w)
+            return (.heartbeat, w.bytes, .empty)
+        case .membershipQuery(let m):
+            m.encode(to: &w)
+            return (.membershipQuery, w.bytes, .empty)
+        case .membershipView(let m):
+            try m.encode(to: &w)
+            return (.membershipView, w.bytes, .empty)
         }
     }
 
@@ -132,6 +144,12 @@ extension Message {
             self = .transferAbort(try TransferAbort(wire: &r))
         case .staleGeneration:
             self = .staleGeneration(try StaleGeneration(wire: &r))
+        case .heartbeat:
+            self = .heartbeat(try Heartbeat(wire: &r))
+        case .membershipQuery:
+            self = .membershipQuery(try MembershipQuery(wire: &r))
+        case .membershipView:
+            self = .membershipView(try MembershipView(wire: &r))
         }
         try r.finish()
     }

@@ -1,7 +1,7 @@
 /// The message type code carried in every datagram header: one code per wire form.
 ///
 /// Codes 0x10-0x1F are the put transaction, 0x20-0x2F the get transaction, 0x30-0x3F
-/// control notices. Named and unnamed variants, the three Put Accept answers and the
+/// control notices, 0x40-0x4F keep-alive membership. Named and unnamed variants, the three Put Accept answers and the
 /// Rendezvous Transfer with an Arbitrary Chunk ID are separate codes, so the metadata layout
 /// follows from the code alone (docs/PROTOCOL.md, "Message types").
 public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible {
@@ -28,6 +28,9 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
     case contentNotImmediatelyAvailable = 0x27
     case transferAbort = 0x30
     case staleGeneration = 0x31
+    case heartbeat = 0x40
+    case membershipQuery = 0x41
+    case membershipView = 0x42
 
     /// Whether messages of this type may carry bulk payload after their metadata.
     public var hasPayload: Bool {
@@ -70,6 +73,9 @@ public enum MessageType: UInt8, Sendable, CaseIterable, CustomStringConvertible 
         case .contentNotImmediatelyAvailable: "Content Not Immediately Available"
         case .transferAbort: "Transfer Abort"
         case .staleGeneration: "Stale Generation"
+        case .heartbeat: "Heartbeat"
+        case .membershipQuery: "Membership Query"
+        case .membershipView: "Membership View"
         }
     }
 }

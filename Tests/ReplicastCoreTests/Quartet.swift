@@ -38,6 +38,9 @@ struct Quartet {
         case contentNotImmediatelyAvailable = "Content Not Immediately Available"
         case transferAbort = "Transfer Abort"
         case staleGeneration = "Stale Generation"
+        case heartbeat = "Heartbeat"
+        case membershipQuery = "Membership Query"
+        case membershipView = "Membership View"
 
         init(_ message: Message) {
             switch message {
@@ -57,6 +60,9 @@ struct Quartet {
             case .contentNotImmediatelyAvailable: self = .contentNotImmediatelyAvailable
             case .transferAbort: self = .transferAbort
             case .staleGeneration: self = .staleGeneration
+            case .heartbeat: self = .heartbeat
+            case .membershipQuery: self = .membershipQuery
+            case .membershipView: self = .membershipView
             }
         }
     }
@@ -336,6 +342,12 @@ struct Quartet {
             return "\(kind) \(m.request): \(m.reason)"
         case .staleGeneration(let m):
             return "\(kind) \(m.request): generation \(m.currentGeneration)"
+        case .heartbeat(let m):
+            return "\(kind) incarnation \(m.incarnation): \(m.echoes.count) echoes"
+        case .membershipQuery(let m):
+            return "\(kind) to \(m.responder)"
+        case .membershipView(let m):
+            return "\(kind) \(m.request): down \(list(m.down.map(\.node)))"
         }
     }
 

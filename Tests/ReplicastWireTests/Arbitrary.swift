@@ -143,6 +143,18 @@ enum Arbitrary {
             return .transferAbort(TransferAbort(request: requestID(&r), deliveryGroup: group(&r), reason: oneOf(AbortReason.self, &r)))
         case .staleGeneration:
             return .staleGeneration(StaleGeneration(request: requestID(&r), currentGeneration: u32(&r)))
+        case .heartbeat:
+            return .heartbeat(
+                Heartbeat(
+                    incarnation: u64(&r), sentAt: instant(&r),
+                    echoes: nodes(&r).map { Heartbeat.Echo(peer: $0, sentAt: instant(&r), hold: duration(&r)) }))
+        case .membershipQuery:
+            return .membershipQuery(MembershipQuery(responder: NodeID(u32(&r)), sentAt: instant(&r)))
+        case .membershipView:
+            return .membershipView(
+                MembershipView(
+                    request: requestID(&r), incarnation: u64(&r), echoedSentAt: instant(&r), hold: duration(&r),
+                    down: nodes(&r).map { MembershipView.Down(node: $0, incarnation: u64(&r)) }))
         }
     }
 

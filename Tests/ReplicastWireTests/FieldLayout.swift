@@ -75,6 +75,13 @@ enum FieldLayout {
             return copy + prefixed("delivery", group) + [.fixed("reason", 2)]
         case .staleGeneration:
             return copy + [.fixed("current generation", 4)]
+        case .heartbeat:
+            return [.fixed("incarnation", 8), .fixed("sent at", 8), .list("echoes", elementSize: 20)]
+        case .membershipQuery:
+            return [.fixed("responder", 4), .fixed("sent at", 8)]
+        case .membershipView:
+            return copy + [.fixed("incarnation", 8), .fixed("echoed sent at", 8), .fixed("hold", 8),
+                .list("down", elementSize: 12)]
         }
     }
 

@@ -13,6 +13,7 @@ enum GoldenExamples {
     static let client = NodeID(0x8000_0001)
     static let proposal = RequestID(source: client, sequence: 42)
     static let get = RequestID(source: client, sequence: 43, subsequence: 1)
+    static let membershipQuery = RequestID(source: client, sequence: 44)
     static let row = RowID(7)
     static let content = HashID(words: (0xC1C1_C1C1_C1C1_C1C1, 0xC2C2_C2C2_C2C2_C2C2, 0xC3C3_C3C3_C3C3_C3C3, 0xC4C4_C4C4_C4C4_C4C4))
     static let other = HashID(words: (0xD1D1_D1D1_D1D1_D1D1, 0xD2D2_D2D2_D2D2_D2D2, 0xD3D3_D3D3_D3D3_D3D3, 0xD4D4_D4D4_D4D4_D4D4))
@@ -192,5 +193,29 @@ enum GoldenExamples {
             envelope: Envelope(
                 kind: .notification, id: RequestID(source: NodeID(3), sequence: 1001), generation: 10,
                 message: .staleGeneration(StaleGeneration(request: proposal, currentGeneration: 10)))),
+        Example(
+            name: "heartbeat",
+            envelope: Envelope(
+                kind: .notification, id: RequestID(source: NodeID(3), sequence: 2000), generation: 9,
+                message: .heartbeat(
+                    Heartbeat(
+                        incarnation: 2, sentAt: Instant(nanoseconds: 1_000_000_000),
+                        echoes: [
+                            Heartbeat.Echo(peer: NodeID(5), sentAt: Instant(nanoseconds: 999_800_000), hold: .microseconds(150)),
+                            Heartbeat.Echo(peer: NodeID(9), sentAt: Instant(nanoseconds: 999_900_000), hold: .microseconds(50)),
+                        ])))),
+        Example(
+            name: "membership-query",
+            envelope: request(
+                id: membershipQuery,
+                .membershipQuery(MembershipQuery(responder: NodeID(5), sentAt: Instant(nanoseconds: 1_000_000_000))))),
+        Example(
+            name: "membership-view",
+            envelope: response(
+                from: NodeID(5),
+                .membershipView(
+                    MembershipView(
+                        request: membershipQuery, incarnation: 7, echoedSentAt: Instant(nanoseconds: 1_000_000_000),
+                        hold: .microseconds(20), down: [MembershipView.Down(node: NodeID(9), incarnation: 3)])))),
     ]
 }
