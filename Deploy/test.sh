@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test suite: installs what it needs, then runs
-#   1. every Swift Testing suite on the host (UDP multicast on loopback; verbs tests skip),
-#   2. the wire-decoder fuzzer for a bounded time,
-#   3. the soft-RoCE suite inside a VM (Deploy/softroce.sh), where the verbs tests must run,
-#   4. puts and gets between network namespaces under netem loss, duplication and
+#   1. Deploy/check-units.sh: the systemd unit (systemd-analyze verify) and sysctl file,
+#   2. every Swift Testing suite on the host (UDP multicast on loopback; verbs tests skip;
+#      the example cluster files of Deploy/examples are loaded there),
+#   3. the wire-decoder fuzzer for a bounded time,
+#   4. the soft-RoCE suite inside a VM (Deploy/softroce.sh), where the verbs tests must run,
+#   5. puts and gets between network namespaces under netem loss, duplication and
 #      reordering (Deploy/netem.sh), in the same kind of VM (this kernel has no netem).
-# Exits non-zero if any part fails.  SKIP_SOFTROCE=1 (skips 3 and 4) / FUZZ_SECONDS=N adjust it.
+# Exits non-zero if any part fails.  SKIP_SOFTROCE=1 (skips 4 and 5) / FUZZ_SECONDS=N adjust it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 Deploy/install-deps.sh || exit 1
@@ -27,6 +29,7 @@ step() {
 }
 
 step "build" swift build --build-tests
+step "deploy files" Deploy/check-units.sh
 step "swift test (host)" swift test --skip-build
 step "fuzz wire decoder (${fuzz_seconds} s)" Fuzz/run.sh "$fuzz_seconds"
 if [ "${SKIP_SOFTROCE:-0}" != 1 ]; then
