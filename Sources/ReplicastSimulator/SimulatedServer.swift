@@ -16,16 +16,8 @@ final class SimulatedServer {
     var core: ServerCore? { driver?.core }
     /// When the disk finishes the writes queued so far.
     var diskFreeAt: Instant = .zero
-    /// Ids of the messages this incarnation sent (a replayed response reuses its id).
-    var sentIDs: Set<RequestID> = []
-    /// Requests this incarnation acted on (answered afresh).
-    var actedOn: Set<RequestID> = []
     /// Counters of earlier incarnations.
     var earlierStats = ServerStats()
-    /// Whether an overbooked calendar has been reported already.
-    var reportedOverbooking = false
-    /// Whether a message that could not be encoded has been reported already.
-    var reportedEncodeError = false
 
     init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, capacity: UInt64) {
         self.id = id
@@ -49,8 +41,7 @@ final class SimulatedServer {
         driver = nil
         attachment.crash(at: now)
         diskFreeAt = now
-        sentIDs = []
-        actedOn = []
+        store.crash()
     }
 
     /// Restarts the server with a fresh core built from its store, numbering its messages

@@ -2,30 +2,19 @@ import ReplicastCore
 import ReplicastWire
 
 extension Simulation {
-    /// Watches a server's driver: a request must be acted on once (a replay resends earlier
-    /// responses, with their ids; anything else is acting afresh), and messages delivered
-    /// are traced.
+    /// Watches a server's driver: traces the messages delivered and tells the checkers what
+    /// the core did.
     func observe(_ s: SimulatedServer) {
         s.driver?.actionObserver = { [unowned self, unowned s] inbound, actions in
             if let inbound {
                 trace?("\(now) \(inbound.source) -> \(s.id) \(inbound.message.traceDescription) \(inbound.id)")
-                if inbound.kind == .request {
-                    let fresh = actions.contains { action in
-                        if case .send(let out) = action { return !s.sentIDs.contains(out.id) }
-                        return true
-                    }
-                    if fresh && !s.actedOn.insert(inbound.id).inserted {
-                        ledger.fail(.requestsActedOnOnce, at: now,
-                                    "\(s.id) acted again on \(inbound.message.wireType) \(inbound.id): \(actions.map(\.summary))")
-                    }
-                }
             }
-            for case .send(let out) in actions { s.sentIDs.insert(out.id) }
+            tellCheckers { $0.serverActed(s.id, inbound: inbound, actions: actions, in: $1) }
         }
     }
 
     /// Carries out what a server's driver asks after an event: joins and leaves, disk
-    /// requests, datagrams due; then checks its calendar and arms its next deadline.
+    /// requests, datagrams due; then tells the checkers and arms its next deadline.
     func settle(_ s: SimulatedServer) {
         guard let driver = s.driver else { return }
         var outputs = driver.pollOutputs()
@@ -51,18 +40,7 @@ extension Simulation {
             outputs = driver.pollOutputs()
         }
         transmit(driver, from: s.id)
-        if driver.stats.encodeErrors > 0 && !s.reportedEncodeError {
-            s.reportedEncodeError = true
-            ledger.fail(.messagesEncodable, at: now, "\(s.id) could not encode a message it was asked to send")
-        }
-        let core = driver.core
-        if !s.reportedOverbooking && core.calendar.isOverbooked {
-            s.reportedOverbooking = true
-            ledger.fail(.reservedIngressWithinAllocation, at: now,
-                        "\(s.id) granted more than its reserved inbound rate of \(core.calendar.reservedRate) B/s: "
-                            + core.calendar.reservations.map { "\($0.key) \($0.window.start)+\($0.window.duration)@\($0.window.rate)" }
-                            .joined(separator: ", "))
-        }
+        tellCheckers { $0.serverSettled(s.id, in: $1) }
         arm(s.id, deadline: driver.nextDeadline)
     }
 
@@ -70,7 +48,8 @@ extension Simulation {
     func writeFinished(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
         guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
-        let result = s.store.store(request)
+        let result = s.store.write(request)
+        if case .success = result { s.store.flush(request.contentHash) }
         let freeBytes = s.store.freeBytes
         driver.withCore(now: now) {
             $0.updateFreeBytes(freeBytes)
@@ -95,6 +74,7 @@ extension Simulation {
         if let driver = s.driver { tally(driver) }
         s.crash(at: now)
         leaveAll(s.id)
+        tellCheckers { $0.serverCrashed(s.id, in: $1) }
         report.crashes += 1
         schedule(.restart(s.id, incarnation: s.attachment.incarnation), at: now + faultRandom.duration(in: faults.downtime))
     }
@@ -102,6 +82,7 @@ extension Simulation {
     func restart(_ s: SimulatedServer, incarnation: Int) {
         guard s.driver == nil, s.attachment.incarnation == incarnation else { return }
         s.restart(table: table)
+        tellCheckers { $0.serverRestarted(s.id, in: $1) }
         observe(s)
         settle(s)
     }

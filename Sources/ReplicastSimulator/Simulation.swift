@@ -42,7 +42,12 @@ public final class Simulation {
     var isolated: [NodeID: Int] = [:]
     /// The faults now in force (none during recovery and verification).
     var faults: FaultConfiguration
-    var ledger = InvariantLedger()
+    /// What was put and acknowledged.
+    var chunks = ChunkLedger()
+    /// The invariant checkers, told of every observation.
+    var checkers: [any InvariantChecker] = Simulation.standardCheckers()
+    /// Every broken invariant the checkers found.
+    var violations: [InvariantViolation] = []
     var report: SimulationReport
     var networkRandom: RandomSource
     var workloadRandom: RandomSource
@@ -143,34 +148,28 @@ public final class Simulation {
         if configuration.transactions == 0 { beginRecovery() }
         while phase != .finished, let (time, event) = events.pop() {
             guard time <= limit else {
-                ledger.fail(.transactionsFinish, at: time, "the run passed its time limit of \(configuration.timeLimit)")
-                break
+                now = time
+                tellCheckers { $0.runEnded(.timeLimitPassed(configuration.timeLimit), in: $1) }
+                return finalReport()
             }
             now = time
             handle(event)
         }
-        if phase != .finished && ledger.violations.isEmpty {
+        if phase == .finished {
+            settle(limit: now + configuration.timeLimit)
+            tellCheckers { $0.runEnded(.finished, in: $1) }
+        } else {
             let stuck = clients.reduce(0) { $0 + $1.inFlight.count }
-            ledger.fail(.transactionsFinish, at: now, "nothing left to happen with \(stuck) transactions in flight (phase \(phase))")
+            tellCheckers { $0.runEnded(.stalled(inFlight: stuck, phase: "\(phase)"), in: $1) }
         }
-        if phase == .finished { settleAndCheckRelease(limit: now + configuration.timeLimit) }
         return finalReport()
     }
 
-    /// Lets every pending event happen (no new work starts), then checks that no server
-    /// still holds anything for a transaction.
-    private func settleAndCheckRelease(limit: Instant) {
+    /// Lets every pending event happen (no new work starts).
+    private func settle(limit: Instant) {
         while let (time, event) = events.pop(), time <= limit {
             now = time
             handle(event)
-        }
-        for s in servers {
-            guard let core = s.core else { continue }
-            if core.openTransactions > 0 || core.joinedRendezvousGroups > 0 || core.calendar.load(at: now) > 0 {
-                ledger.fail(.serversRelease, at: now,
-                    "server \(s.id) still holds \(core.openTransactions) transactions, \(core.joinedRendezvousGroups) "
-                    + "rendezvous groups and \(core.calendar.load(at: now)) B/s of bookings after every timer fired")
-            }
         }
     }
 
@@ -252,7 +251,7 @@ public final class Simulation {
             r.puts.p99Latency = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
         }
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
-        r.violations = ledger.violations
+        r.violations = violations
         let ports = servers.map(\.attachment.ingress.peakBacklog) + clients.map(\.attachment.ingress.peakBacklog)
         r.network.peakPortBacklog = ports.max() ?? 0
         digest.mix(UInt64(r.network.datagrams))
