@@ -16,6 +16,8 @@ final class SimulatedServer {
     var core: ServerCore? { driver?.core }
     /// When the disk finishes the writes queued so far.
     var diskFreeAt: Instant = .zero
+    /// When the disk finishes the flushes begun so far (they complete in order).
+    var flushedAt: Instant = .zero
     /// Counters of earlier incarnations.
     var earlierStats = ServerStats()
 
@@ -41,6 +43,7 @@ final class SimulatedServer {
         driver = nil
         attachment.crash(at: now)
         diskFreeAt = now
+        flushedAt = now
         store.crash()
     }
 

@@ -179,6 +179,10 @@ extension Simulation {
             clientCrashPoints.removeFirst()
             schedule(.clientCrash, at: now)
         }
+        while let point = diskFillPoints.first, point <= finishedTransactions, phase == .workload {
+            diskFillPoints.removeFirst()
+            fillDisk()
+        }
         while let point = partitionPoints.first, point <= finishedTransactions, phase == .workload {
             partitionPoints.removeFirst()
             partition()

@@ -26,12 +26,10 @@ extension Simulation {
                 case .leave(let group):
                     leave(group, s.id)
                 case .effect(.store(let request)):
-                    // Writes stream at the write rate one after another; each is durable a fixed
-                    // latency after its bytes are written (the device pipelines the flushes).
+                    // Writes stream at the write rate one after another.
                     let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
                     s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
-                    schedule(.stored(s.id, incarnation: s.attachment.incarnation, request),
-                             at: s.diskFreeAt + configuration.storage.writeLatency)
+                    schedule(.written(s.id, incarnation: s.attachment.incarnation, request), at: s.diskFreeAt)
                 case .effect(.load(let request)):
                     schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
                              at: now + configuration.storage.readLatency)
@@ -44,18 +42,62 @@ extension Simulation {
         arm(s.id, deadline: driver.nextDeadline)
     }
 
-    /// The disk finished a write: it is in the store (durable) before the core hears of it.
-    func writeFinished(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
+    /// The disk wrote a chunk's last byte, or failed (an I/O error, a full store): a failure
+    /// is reported to the core at once; a write is flushed a latency later (more for a slow
+    /// flush), after the flushes before it. A lying disk reports the write complete now.
+    func written(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
-        guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
-        let result = s.store.write(request)
-        if case .success = result { s.store.flush(request.contentHash) }
+        guard s.attachment.incarnation == incarnation, s.driver != nil else { return }
+        let result: Result<Void, StoreFailure>
+        if diskRandom.chance(faults.writeErrors) {
+            report.disks.writeErrors += 1
+            result = .failure(.ioError)
+        } else {
+            result = s.store.write(request)
+        }
+        guard case .success = result else {
+            if case .failure(.full) = result { report.disks.fullWrites += 1 }
+            completeWrite(request, result: result, at: s)
+            return
+        }
+        var latency = configuration.storage.writeLatency
+        if diskRandom.chance(faults.slowFlushes) {
+            report.disks.slowFlushes += 1
+            latency += diskRandom.duration(in: faults.flushSpike)
+        }
+        s.flushedAt = max(now + latency, s.flushedAt)
+        schedule(.flushed(s.id, incarnation: incarnation, request), at: s.flushedAt)
+        if configuration.storage.reportsWritesBeforeFlush { completeWrite(request, result: result, at: s) }
+    }
+
+    /// The disk flushed a written chunk: it is durable before the core hears of it.
+    func flushed(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
+        let s = server(id)
+        guard s.attachment.incarnation == incarnation, s.driver != nil else { return }
+        s.store.flush(request.contentHash)
+        if !configuration.storage.reportsWritesBeforeFlush { completeWrite(request, result: .success(()), at: s) }
+    }
+
+    private func completeWrite(_ request: StoreRequest, result: Result<Void, StoreFailure>, at s: SimulatedServer) {
+        guard let driver = s.driver else { return }
         let freeBytes = s.store.freeBytes
         driver.withCore(now: now) {
             $0.updateFreeBytes(freeBytes)
             $0.storeCompleted(token: request.token, result: result, now: now)
         }
         settle(s)
+    }
+
+    /// Something else fills the disk of a random server whose disk is not yet full: its
+    /// writes fail as full from now on (the core learns its free space at its next
+    /// completed write, as the runtime's does).
+    func fillDisk() {
+        let candidates = servers.filter { $0.store.freeBytes > 0 }
+        guard !candidates.isEmpty else { return }
+        let s = candidates[faultRandom.integer(in: 0...(candidates.count - 1))]
+        s.store.fill()
+        report.disks.fills += 1
+        trace?("\(now) the disk of \(s.id) is full")
     }
 
     func readFinished(_ request: LoadRequest, at id: NodeID, incarnation: Int) {
@@ -72,6 +114,7 @@ extension Simulation {
         guard !up.isEmpty else { return }
         let s = up[faultRandom.integer(in: 0...(up.count - 1))]
         if let driver = s.driver { tally(driver) }
+        report.disks.lostUnflushedWrites += s.store.unflushed.count
         s.crash(at: now)
         leaveAll(s.id)
         tellCheckers { $0.serverCrashed(s.id, in: $1) }

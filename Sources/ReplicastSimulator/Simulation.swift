@@ -52,11 +52,14 @@ public final class Simulation {
     var networkRandom: RandomSource
     var workloadRandom: RandomSource
     var faultRandom: RandomSource
+    /// The disks' faults (write errors, slow flushes).
+    var diskRandom: RandomSource
     var finishedTransactions = 0
     /// Crash and partition points, as counts of finished transactions.
     var crashPoints: [Int] = []
     var clientCrashPoints: [Int] = []
     var partitionPoints: [Int] = []
+    var diskFillPoints: [Int] = []
     var workloadStart: Instant
     /// Acknowledged chunks the verifier has still to read.
     var verificationQueue: [HashID] = []
@@ -77,6 +80,7 @@ public final class Simulation {
         workloadRandom = random.fork()
         faultRandom = random.fork()
         let clientSeeds = random.fork()
+        diskRandom = random.fork()
         faults = configuration.faults
         now = Instant(nanoseconds: 1_000_000_000)
         workloadStart = now
@@ -130,6 +134,7 @@ public final class Simulation {
         clientCrashPoints = (0..<configuration.faults.clientCrashes).map {
             (($0 + 1) * t) / (configuration.faults.clientCrashes + 1)
         }
+        diskFillPoints = (0..<configuration.faults.diskFills).map { (($0 + 1) * t) / (configuration.faults.diskFills + 1) }
         partitionPoints = (0..<configuration.faults.partitions).map { (($0 + 1) * t) / (configuration.faults.partitions + 1) }
     }
 
@@ -182,7 +187,8 @@ public final class Simulation {
         case .reachSwitch(let datagram): forward(datagram)
         case .arrive(let node, let datagram): arrive(datagram, at: node)
         case .timer(let node, let incarnation): timerFired(node, incarnation: incarnation)
-        case .stored(let node, let incarnation, let request): writeFinished(request, at: node, incarnation: incarnation)
+        case .written(let node, let incarnation, let request): written(request, at: node, incarnation: incarnation)
+        case .flushed(let node, let incarnation, let request): flushed(request, at: node, incarnation: incarnation)
         case .loaded(let node, let incarnation, let request): readFinished(request, at: node, incarnation: incarnation)
         case .clientStart(let node): clientStarts(client(node))
         case .arrival(let node): transactionArrives(client(node))

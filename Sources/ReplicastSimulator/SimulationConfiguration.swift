@@ -75,8 +75,10 @@ extension LinkConfiguration {
     var reassemblyLimits: ReassemblyLimits { ReassemblyLimits(timeout: reassemblyTimeout) }
 }
 
-/// The store of each server: writes stream one after another at the write rate, each
-/// durable a fixed latency later; reads overlap.
+/// The store of each server: writes stream one after another at the write rate; each is
+/// written (in the disk's volatile cache) when its last byte is, and flushed (durable) a
+/// latency later, flushes completing in order. The server hears of a write when it is
+/// flushed; a crash loses what was written and not yet flushed. Reads overlap.
 public struct StorageConfiguration: Sendable {
     /// Sustained write rate, bytes per second.
     public var writeRate: UInt64 = 2_500_000_000
@@ -86,6 +88,10 @@ public struct StorageConfiguration: Sendable {
     public var readLatency: Duration = .microseconds(50)
     /// Capacity of each server's store.
     public var capacity: UInt64 = 1 << 36
+    /// A lying disk: it reports a write complete once written, before it is flushed (a
+    /// volatile write cache that claims durability). A crash then loses writes the server
+    /// acknowledged; the durability checkers must catch it. False for a correct disk.
+    public var reportsWritesBeforeFlush: Bool = false
 
     public init() {}
 }
@@ -136,6 +142,16 @@ public struct FaultConfiguration: Sendable {
     public var partitions: Int = 0
     /// How long a partition lasts.
     public var partitionLength: ClosedRange<Duration> = .milliseconds(20)...(.milliseconds(400))
+    /// Probability that a server's write fails with an I/O error (nothing is written).
+    public var writeErrors: Double = 0
+    /// Probability that a write's flush is slow: it takes a spike from `flushSpike` on top of
+    /// the write latency, and the flushes after it wait for it.
+    public var slowFlushes: Double = 0
+    /// The extra latency of a slow flush.
+    public var flushSpike: ClosedRange<Duration> = .milliseconds(5)...(.milliseconds(50))
+    /// Disks that fill up, spread evenly over the workload: something else takes every free
+    /// byte of a random server's store, whose writes then fail as full (it stays full).
+    public var diskFills: Int = 0
 
     public init() {}
 }

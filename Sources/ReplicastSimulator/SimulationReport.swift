@@ -65,6 +65,20 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         public var peakPortBacklog = 0
     }
 
+    /// What the servers' disks did.
+    public struct Disks: Sendable, Equatable {
+        /// Writes failed with an I/O error.
+        public var writeErrors = 0
+        /// Writes failed because the store was full.
+        public var fullWrites = 0
+        /// Flushes that took a latency spike.
+        public var slowFlushes = 0
+        /// Disks filled up by something else.
+        public var fills = 0
+        /// Written chunks not yet flushed when their server crashed (lost).
+        public var lostUnflushedWrites = 0
+    }
+
     public var seed: UInt64
     public var servers: Int
     public var clients: Int
@@ -77,6 +91,7 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var puts = Puts()
     public var gets = Gets()
     public var network = Network()
+    public var disks = Disks()
     /// Counters of every server, summed.
     public var serverStats = ServerStats()
     public var crashes = 0
@@ -108,7 +123,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             "seed \(seed): \(servers) servers, \(clients) clients, \(transactions) transactions, "
                 + "loss \(faults.loss), duplicate \(faults.duplicate), reorder \(faults.reorder), "
                 + "crashes \(faults.crashes), client crashes \(faults.clientCrashes), partitions \(faults.partitions), "
-                + "reservations \(reservations ? "on" : "off")",
+                + "reservations \(reservations ? "on" : "off")"
+                + (faults.writeErrors + faults.slowFlushes > 0 || faults.diskFills > 0
+                    ? ", write errors \(faults.writeErrors), slow flushes \(faults.slowFlushes), disk fills \(faults.diskFills)" : ""),
             "virtual time    \(fixed(seconds, 3)) s of workload",
             "puts            \(puts.started) started, \(puts.acknowledged) acknowledged (\(puts.deduplicated) deduplicated), "
                 + "\(failedPuts) failed\(reasons(puts.failed)), \(puts.abandoned) abandoned by crashed clients",
@@ -126,6 +143,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
                 + "\(clientCrashes) client crashes, \(partitions) partitions",
             "reassembly      \(network.duplicatesDiscarded) duplicate fragments discarded, "
                 + "\(network.incompleteMessages) incomplete messages, peak port backlog \(network.peakPortBacklog) bytes",
+            "disks           \(disks.writeErrors) write errors, \(disks.fullWrites) writes to a full store, "
+                + "\(disks.slowFlushes) slow flushes, \(disks.fills) disks filled, "
+                + "\(disks.lostUnflushedWrites) unflushed writes lost in crashes",
             "servers         \(serverStats.proposals) proposals, \(serverStats.acceptsOffered) rendezvous offered, "
                 + "\(serverStats.notNow) not now, \(serverStats.chunksStored) stored, \(serverStats.naks) NAKs, "
                 + "\(serverStats.incompleteTransfers) incomplete transfers, \(serverStats.duplicateRequests) replayed requests, "

@@ -40,6 +40,18 @@ struct SimulateCommand: ParsableCommand {
     var clientCrashes: Int = 0
     @Option(help: "Network partitions during the workload (one server cut off for a while).")
     var partitions: Int = 0
+    @Option(help: "Probability that a server's write fails with an I/O error.")
+    var writeErrors: Double = 0
+    @Option(help: "Probability that a write's flush is slow (a latency spike, flushes after it wait).")
+    var slowFlushes: Double = 0
+    @Option(help: "Longest latency spike of a slow flush, ms (the shortest is a tenth of it).")
+    var flushSpikeMs: Double = 50
+    @Option(help: "Disks that fill up during the workload (a random server's store becomes full).")
+    var diskFills: Int = 0
+    @Option(help: "Capacity of each server's store, MiB (default: 64 GiB).")
+    var diskMib: UInt64?
+    @Flag(help: "Lying disks: writes are reported complete before they are flushed (a crash loses acknowledged chunks).")
+    var lyingDisks = false
     @Option(help: "Rows of the allocation table (Negotiating Groups).")
     var rows: UInt32 = 8
     @Option(help: "Servers per Negotiating Group (at least the replicas).")
@@ -80,7 +92,11 @@ struct SimulateCommand: ParsableCommand {
         guard rows >= 1, portBuffer >= 1, windowSlack >= 0, offeredLoad.map({ $0 > 0 }) ?? true else {
             throw ValidationError("--rows and --port-buffer must be positive, --window-slack not negative, --offered-load positive")
         }
-        for (name, p) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder)] where !(0...1).contains(p) {
+        guard diskFills >= 0, flushSpikeMs > 0, diskMib.map({ $0 > 0 }) ?? true else {
+            throw ValidationError("--disk-fills must not be negative, --flush-spike-ms and --disk-mib positive")
+        }
+        for (name, p) in [("loss", loss), ("duplicate", duplicate), ("reorder", reorder),
+                          ("write-errors", writeErrors), ("slow-flushes", slowFlushes)] where !(0...1).contains(p) {
             throw ValidationError("--\(name) must be a probability between 0 and 1")
         }
         guard (1...servers).contains(replicas), groupSize >= replicas, groupSize <= servers else {
@@ -106,6 +122,13 @@ struct SimulateCommand: ParsableCommand {
         c.faults.crashes = crashes
         c.faults.clientCrashes = clientCrashes
         c.faults.partitions = partitions
+        c.faults.writeErrors = writeErrors
+        c.faults.slowFlushes = slowFlushes
+        let spike = Duration.nanoseconds(Int64(flushSpikeMs * 1e6))
+        c.faults.flushSpike = (spike / 10)...spike
+        c.faults.diskFills = diskFills
+        if let diskMib { c.storage.capacity = diskMib << 20 }
+        c.storage.reportsWritesBeforeFlush = lyingDisks
         c.reservations = !noReservations
         c.indefiniteReservations = indefiniteReservations
         let slack = Duration.microseconds(windowSlack)
