@@ -11,9 +11,10 @@ struct NodeAttachment {
     /// The time of the timer event currently scheduled for the driver, if any.
     var timerAt: Instant?
 
-    init(links: LinkConfiguration) {
-        egress = LinkQueue(bandwidth: links.bandwidth, bufferBytes: links.egressBuffer)
-        ingress = LinkQueue(bandwidth: links.bandwidth, bufferBytes: links.ingressBuffer)
+    /// A link of `bandwidth` bytes per second each way, with the configured buffers.
+    init(links: LinkConfiguration, bandwidth: UInt64) {
+        egress = LinkQueue(bandwidth: bandwidth, bufferBytes: links.egressBuffer)
+        ingress = LinkQueue(bandwidth: bandwidth, bufferBytes: links.ingressBuffer)
     }
 
     /// The sequence number the current incarnation's core starts from: each incarnation has a

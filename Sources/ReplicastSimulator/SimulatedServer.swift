@@ -21,11 +21,12 @@ final class SimulatedServer {
     /// Counters of earlier incarnations.
     var earlierStats = ServerStats()
 
-    init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, capacity: UInt64) {
+    init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, bandwidth: UInt64,
+         capacity: UInt64) {
         self.id = id
         self.configuration = configuration
         self.links = links
-        self.attachment = NodeAttachment(links: links)
+        self.attachment = NodeAttachment(links: links, bandwidth: bandwidth)
         self.store = SimulatedStore(capacity: capacity)
         self.driver = ProtocolDriver(
             core: ServerCore(configuration: configuration, table: table, catalog: ChunkCatalog(), freeBytes: capacity),

@@ -94,38 +94,52 @@ public final class Simulation {
         }
         table = try AllocationTable(servers: infos, configuration: configuration.table)
 
-        let allocation = BandwidthAllocation.split(
-            bandwidth: configuration.links.bandwidth, reservedShare: configuration.reservedShare)
+        // Each node's core is configured for the link it believes it has (a misconfigured
+        // node's allocation overstates its real link).
+        let links = configuration.links
+        func allocation(_ node: NodeID, real: UInt64) -> BandwidthAllocation {
+            BandwidthAllocation.split(
+                bandwidth: links.believedBandwidth(of: node, real: real), reservedShare: configuration.reservedShare)
+        }
         let clientIDs = (0..<configuration.clients).map { NodeID(NodeID.firstClient.rawValue + UInt32($0)) }
-        let standing = StandingReservation(
-            rate: allocation.reservedInbound / UInt64(2 * max(configuration.clients, 1)), credit: configuration.standingCredit)
-        for info in infos {
+        for (i, info) in infos.enumerated() {
+            let bandwidth = links.serverBandwidth(i)
             var c = ServerConfiguration(id: info.id)
-            c.allocation = allocation
+            c.allocation = allocation(info.id, real: bandwidth)
             if configuration.indefiniteReservations {
-                for client in clientIDs { c.standingReservations[client] = standing.rate }
+                let rate = c.allocation.reservedInbound / UInt64(2 * max(configuration.clients, 1))
+                for client in clientIDs { c.standingReservations[client] = rate }
             }
             c.storageWriteRate = configuration.storage.writeRate
             c.reservations = configuration.reservations
             configuration.serverTuning(&c)
             servers.append(SimulatedServer(
-                id: info.id, configuration: c, table: table, links: configuration.links,
+                id: info.id, configuration: c, table: table, links: links, bandwidth: bandwidth,
                 capacity: configuration.storage.capacity))
         }
+        if !links.isUniform { report.links = Self.describe(links, servers: configuration.servers, clients: configuration.clients) }
         var seeds = clientSeeds
         let perClient = configuration.transactions / max(configuration.clients, 1)
         let extra = configuration.transactions - perClient * configuration.clients
         for i in 0...configuration.clients {
-            var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + UInt32(i)))
+            let id = NodeID(NodeID.firstClient.rawValue + UInt32(i))
+            let bandwidth = links.clientBandwidth(i)
+            var c = ClientConfiguration(id: id)
             c.replicas = configuration.replicas
-            c.allocation = allocation
+            c.allocation = allocation(id, real: bandwidth)
             c.seed = seeds.next()
             let isVerifier = i == configuration.clients
-            if configuration.indefiniteReservations && !isVerifier { c.standingReservation = standing }
+            if configuration.indefiniteReservations && !isVerifier {
+                // Its share of the slowest server's standing reservations.
+                let rate = (0..<configuration.servers).map {
+                    allocation(infos[$0].id, real: links.serverBandwidth($0)).reservedInbound
+                }.min().map { $0 / UInt64(2 * max(configuration.clients, 1)) } ?? 0
+                c.standingReservation = StandingReservation(rate: rate, credit: configuration.standingCredit)
+            }
             configuration.clientTuning(&c)
             let transactions = isVerifier ? 0 : perClient + (i < extra ? 1 : 0)
             clients.append(SimulatedClient(
-                core: ClientCore(configuration: c, table: table), links: configuration.links,
+                core: ClientCore(configuration: c, table: table), links: links, bandwidth: bandwidth,
                 transactions: transactions, concurrency: isVerifier ? 8 : configuration.workload.concurrency,
                 openLoop: configuration.workload.offeredRate != nil && !isVerifier))
         }
@@ -197,6 +211,18 @@ public final class Simulation {
         case .clientCrash: crashClient()
         case .verify: beginVerification()
         }
+    }
+
+    /// The links of the servers and the workload clients, and the misconfigured nodes.
+    static func describe(_ links: LinkConfiguration, servers: Int, clients: Int) -> String {
+        func gbits(_ rate: UInt64) -> String { fixed(Double(rate) * 8 / 1e9, 2) }
+        let s = (0..<servers).map { gbits(links.serverBandwidth($0)) }.joined(separator: "/")
+        let c = (0..<clients).map { gbits(links.clientBandwidth($0)) }.joined(separator: "/")
+        var text = "servers \(s) Gbit/s, clients \(c) Gbit/s"
+        for (node, factor) in links.misconfigured.sorted(by: { $0.key < $1.key }) where factor != 1 {
+            text += "; \(node) configured for \(fixed(factor, 2))× its link"
+        }
+        return text
     }
 
     // MARK: - Nodes

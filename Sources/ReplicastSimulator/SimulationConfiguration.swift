@@ -53,8 +53,16 @@ public struct SimulationConfiguration: Sendable {
 /// Every node's network attachment: one link to a non-blocking switch whose output port
 /// towards the node has a finite buffer.
 public struct LinkConfiguration: Sendable {
-    /// Link rate, each direction, bytes per second.
+    /// Link rate, each direction, bytes per second (of every node not given one below).
     public var bandwidth: UInt64 = 1_250_000_000
+    /// Link rates of the servers, bytes per second: server i (from 0) has
+    /// `serverBandwidths[i % count]`. Empty: `bandwidth`.
+    public var serverBandwidths: [UInt64] = []
+    /// Link rates of the clients (the verifier last), likewise.
+    public var clientBandwidths: [UInt64] = []
+    /// Misconfigured nodes: the node's core is configured (its `BandwidthAllocation`) for a
+    /// link this many times faster than the link it has. 1 or absent: configured right.
+    public var misconfigured: [NodeID: Double] = [:]
     /// Bytes a sender may have queued on its link before it drops (socket buffer).
     public var egressBuffer: Int = 8 << 20
     /// Bytes the switch can queue towards one node; what overflows is dropped.
@@ -73,6 +81,28 @@ public struct LinkConfiguration: Sendable {
 extension LinkConfiguration {
     /// The limits every node's reassembly runs with.
     var reassemblyLimits: ReassemblyLimits { ReassemblyLimits(timeout: reassemblyTimeout) }
+
+    /// The real link rate of the `index`th server.
+    func serverBandwidth(_ index: Int) -> UInt64 {
+        serverBandwidths.isEmpty ? bandwidth : serverBandwidths[index % serverBandwidths.count]
+    }
+
+    /// The real link rate of the `index`th client.
+    func clientBandwidth(_ index: Int) -> UInt64 {
+        clientBandwidths.isEmpty ? bandwidth : clientBandwidths[index % clientBandwidths.count]
+    }
+
+    /// The link rate `node`'s configuration states, for a real rate of `bandwidth`.
+    func believedBandwidth(of node: NodeID, real bandwidth: UInt64) -> UInt64 {
+        guard let factor = misconfigured[node], factor > 0 else { return bandwidth }
+        return UInt64(Double(bandwidth) * factor)
+    }
+
+    /// Whether every node has the same link and knows it.
+    var isUniform: Bool {
+        Set(serverBandwidths + clientBandwidths).subtracting([bandwidth]).isEmpty
+            && misconfigured.values.allSatisfy { $0 == 1 }
+    }
 }
 
 /// The store of each server: writes stream one after another at the write rate; each is

@@ -85,6 +85,8 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var transactions: Int
     public var faults: FaultConfiguration
     public var reservations: Bool
+    /// The links, when they are not all the same (and known as they are): empty otherwise.
+    public var links: String = ""
 
     /// Virtual time from the first transaction to the last.
     public var workloadTime: Duration = .zero
@@ -127,6 +129,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
                 + (faults.writeErrors + faults.slowFlushes > 0 || faults.diskFills > 0
                     ? ", write errors \(faults.writeErrors), slow flushes \(faults.slowFlushes), disk fills \(faults.diskFills)" : ""),
             "virtual time    \(fixed(seconds, 3)) s of workload",
+        ]
+        if !links.isEmpty { lines.append("links           \(links)") }
+        lines += [
             "puts            \(puts.started) started, \(puts.acknowledged) acknowledged (\(puts.deduplicated) deduplicated), "
                 + "\(failedPuts) failed\(reasons(puts.failed)), \(puts.abandoned) abandoned by crashed clients",
             "gets            \(gets.started) started, \(gets.succeeded) returned the chunk (\(gets.immediate) immediate), "

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReplicastSimulator
+import ReplicastWire
 
 /// `replicast simulate`: runs the protocol core in the deterministic simulator and checks
 /// its invariants.
@@ -70,6 +71,12 @@ struct SimulateCommand: ParsableCommand {
     var offeredLoad: Double?
     @Option(help: "Link rate of every node, Gbit/s.")
     var linkGbits: Double = 10
+    @Option(help: "Link rates of the servers, Gbit/s, comma-separated: server i has the (i mod count)th (default: --link-gbits).")
+    var serverLinkGbits: String?
+    @Option(help: "Link rates of the clients, Gbit/s, comma-separated, likewise.")
+    var clientLinkGbits: String?
+    @Option(help: "Misconfigured nodes, comma-separated NODE:FACTOR (NODE a server number, or c0, c1… for clients): the node's allocation states a link FACTOR times faster than its own.")
+    var misconfigured: String?
     @Option(help: "Switch buffer towards each node, KiB.")
     var portBuffer: Int = 256
     @Option(help: "How much longer than its transfer a server's proposed window is, µs.")
@@ -102,9 +109,44 @@ struct SimulateCommand: ParsableCommand {
         guard (1...servers).contains(replicas), groupSize >= replicas, groupSize <= servers else {
             throw ValidationError("need 1 ≤ replicas ≤ group size ≤ servers")
         }
+        _ = try rates(serverLinkGbits)
+        _ = try rates(clientLinkGbits)
+        _ = try misconfiguredNodes()
         guard minChunk >= 1, maxChunk >= minChunk, concurrency >= 1, (0...1).contains(getShare), linkGbits > 0 else {
             throw ValidationError("bad workload or link parameters")
         }
+    }
+
+    /// A comma-separated list of rates in Gbit/s, as bytes per second.
+    func rates(_ list: String?) throws -> [UInt64] {
+        guard let list else { return [] }
+        return try list.split(separator: ",").map {
+            guard let g = Double($0.trimmingCharacters(in: .whitespaces)), g > 0 else {
+                throw ValidationError("a link rate must be a positive number of Gbit/s, not \($0)")
+            }
+            return UInt64(g * 1e9 / 8)
+        }
+    }
+
+    /// --misconfigured as node ids and factors.
+    func misconfiguredNodes() throws -> [NodeID: Double] {
+        guard let misconfigured else { return [:] }
+        var nodes: [NodeID: Double] = [:]
+        for item in misconfigured.split(separator: ",") {
+            let parts = item.split(separator: ":")
+            guard parts.count == 2, let factor = Double(parts[1]), factor > 0 else {
+                throw ValidationError("--misconfigured takes NODE:FACTOR, not \(item)")
+            }
+            let name = parts[0].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("c"), let i = UInt32(name.dropFirst()), Int(i) < clients {
+                nodes[NodeID(NodeID.firstClient.rawValue + i)] = factor
+            } else if let i = UInt32(name.hasPrefix("s") ? String(name.dropFirst()) : name), i >= 1, Int(i) <= servers {
+                nodes[NodeID(i)] = factor
+            } else {
+                throw ValidationError("--misconfigured: no node \(name) (servers 1…\(servers), clients c0…c\(clients - 1))")
+            }
+        }
+        return nodes
     }
 
     func configuration(seed: UInt64) -> SimulationConfiguration {
@@ -135,6 +177,9 @@ struct SimulateCommand: ParsableCommand {
         c.serverTuning = { $0.windowSlack = slack }
         c.links.bandwidth = UInt64(linkGbits * 1e9 / 8)
         c.links.ingressBuffer = portBuffer << 10
+        c.links.serverBandwidths = (try? rates(serverLinkGbits)) ?? []
+        c.links.clientBandwidths = (try? rates(clientLinkGbits)) ?? []
+        c.links.misconfigured = (try? misconfiguredNodes()) ?? [:]
         c.workload.concurrency = concurrency
         c.workload.getShare = getShare
         c.workload.chunkSizes = minChunk...maxChunk
