@@ -22,11 +22,11 @@ final class SimulatedServer {
     var earlierStats = ServerStats()
 
     init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, bandwidth: UInt64,
-         capacity: UInt64) {
+         clock: NodeClock, capacity: UInt64) {
         self.id = id
         self.configuration = configuration
         self.links = links
-        self.attachment = NodeAttachment(links: links, bandwidth: bandwidth)
+        self.attachment = NodeAttachment(links: links, bandwidth: bandwidth, clock: clock)
         self.store = SimulatedStore(capacity: capacity)
         self.driver = ProtocolDriver(
             core: ServerCore(configuration: configuration, table: table, catalog: ChunkCatalog(), freeBytes: capacity),

@@ -45,7 +45,8 @@ extension Simulation {
         let acknowledged = chunks.acknowledgedOrder
         if draw < w.getShare, !acknowledged.isEmpty {
             let hash = acknowledged[workloadRandom.integer(in: 0...(acknowledged.count - 1))]
-            let token = c.driver.withCore(now: now) { $0.get(.content(hash), consensus: consensus, now: now) }
+            let local = localNow(c.id)
+            let token = c.driver.withCore(now: local) { $0.get(.content(hash), consensus: consensus, now: local) }
             c.inFlight[token] = .get(hash)
             report.gets.started += 1
         } else {
@@ -60,7 +61,8 @@ extension Simulation {
                 hash = ContentHash.of(payload)
                 chunks.recordPut(hash, payload)
             }
-            let token = c.driver.withCore(now: now) { $0.put(payload, contentHash: hash, consensus: consensus, now: now) }
+            let local = localNow(c.id)
+            let token = c.driver.withCore(now: local) { $0.put(payload, contentHash: hash, consensus: consensus, now: local) }
             c.inFlight[token] = .put(hash, started: now)
             report.puts.started += 1
         }
@@ -250,7 +252,8 @@ extension Simulation {
         guard phase == .verification else { return }
         let v = verifier
         while v.inFlight.count < v.concurrency, let hash = verificationQueue.popLast() {
-            let token = v.driver.withCore(now: now) { $0.get(.content(hash), consensus: .client, now: now) }
+            let local = localNow(v.id)
+            let token = v.driver.withCore(now: local) { $0.get(.content(hash), consensus: .client, now: local) }
             v.inFlight[token] = .get(hash)
             settle(v)
         }

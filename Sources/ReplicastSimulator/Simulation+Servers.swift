@@ -81,9 +81,10 @@ extension Simulation {
     private func completeWrite(_ request: StoreRequest, result: Result<Void, StoreFailure>, at s: SimulatedServer) {
         guard let driver = s.driver else { return }
         let freeBytes = s.store.freeBytes
-        driver.withCore(now: now) {
+        let local = localNow(s.id)
+        driver.withCore(now: local) {
             $0.updateFreeBytes(freeBytes)
-            $0.storeCompleted(token: request.token, result: result, now: now)
+            $0.storeCompleted(token: request.token, result: result, now: local)
         }
         settle(s)
     }
@@ -104,7 +105,8 @@ extension Simulation {
         let s = server(id)
         guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
         let result = s.store.load(request)
-        driver.withCore(now: now) { $0.loadCompleted(token: request.token, result: result, now: now) }
+        let local = localNow(id)
+        driver.withCore(now: local) { $0.loadCompleted(token: request.token, result: result, now: local) }
         settle(s)
     }
 

@@ -81,6 +81,7 @@ public final class Simulation {
         faultRandom = random.fork()
         let clientSeeds = random.fork()
         diskRandom = random.fork()
+        var clockRandom = random.fork()
         faults = configuration.faults
         now = Instant(nanoseconds: 1_000_000_000)
         workloadStart = now
@@ -101,6 +102,14 @@ public final class Simulation {
             BandwidthAllocation.split(
                 bandwidth: links.believedBandwidth(of: node, real: real), reservedShare: configuration.reservedShare)
         }
+        let epoch = now
+        func clock(_ node: NodeID) -> NodeClock {
+            let c = configuration.clocks
+            let offset = c.offsets[node]
+                ?? (c.maxOffset > .zero ? clockRandom.duration(in: (.zero - c.maxOffset)...c.maxOffset) : .zero)
+            let drift = c.maxDrift > 0 ? (clockRandom.unit() * 2 - 1) * c.maxDrift : 0
+            return NodeClock(offset: offset, drift: drift, epoch: epoch)
+        }
         let clientIDs = (0..<configuration.clients).map { NodeID(NodeID.firstClient.rawValue + UInt32($0)) }
         for (i, info) in infos.enumerated() {
             let bandwidth = links.serverBandwidth(i)
@@ -114,7 +123,7 @@ public final class Simulation {
             c.reservations = configuration.reservations
             configuration.serverTuning(&c)
             servers.append(SimulatedServer(
-                id: info.id, configuration: c, table: table, links: links, bandwidth: bandwidth,
+                id: info.id, configuration: c, table: table, links: links, bandwidth: bandwidth, clock: clock(info.id),
                 capacity: configuration.storage.capacity))
         }
         if !links.isUniform { report.links = Self.describe(links, servers: configuration.servers, clients: configuration.clients) }
@@ -139,10 +148,13 @@ public final class Simulation {
             configuration.clientTuning(&c)
             let transactions = isVerifier ? 0 : perClient + (i < extra ? 1 : 0)
             clients.append(SimulatedClient(
-                core: ClientCore(configuration: c, table: table), links: links, bandwidth: bandwidth,
+                core: ClientCore(configuration: c, table: table), links: links, bandwidth: bandwidth, clock: clock(id),
                 transactions: transactions, concurrency: isVerifier ? 8 : configuration.workload.concurrency,
                 openLoop: configuration.workload.offeredRate != nil && !isVerifier))
         }
+        let readings = (servers.map(\.attachment.clock) + clients.map(\.attachment.clock)).map { $0.reading(at: epoch) }
+        if let first = readings.min(), let last = readings.max() { report.clockSkew = last - first }
+        report.clockDrift = (servers.map(\.attachment.clock) + clients.map(\.attachment.clock)).map { abs($0.drift) }.max() ?? 0
         let t = configuration.transactions
         crashPoints = (0..<configuration.faults.crashes).map { (($0 + 1) * t) / (configuration.faults.crashes + 1) }
         clientCrashPoints = (0..<configuration.faults.clientCrashes).map {
@@ -239,11 +251,15 @@ public final class Simulation {
             : id.rawValue >= 1 && Int(id.rawValue) <= servers.count
     }
 
-    /// Makes sure a timer event is scheduled for `deadline` (or earlier).
+    /// What `id`'s clock reads now: the time its core and driver are handed.
+    func localNow(_ id: NodeID) -> Instant { node(id).attachment.clock.reading(at: now) }
+
+    /// Makes sure a timer event is scheduled for `deadline`, an instant on the node's own
+    /// clock (or earlier): at the true time its clock reaches it.
     func arm(_ id: NodeID, deadline: Instant?) {
         guard let deadline else { return }
         let n = node(id)
-        let at = max(deadline, now)
+        let at = max(n.attachment.clock.trueTime(reading: deadline), now)
         if let scheduled = n.attachment.timerAt, scheduled <= at { return }
         n.attachment.timerAt = at
         schedule(.timer(id, incarnation: n.attachment.incarnation), at: at)
@@ -253,21 +269,22 @@ public final class Simulation {
         let n = node(id)
         guard n.attachment.incarnation == incarnation, n.attachment.timerAt == now else { return }
         n.attachment.timerAt = nil
+        let local = localNow(id)
         if id.isClient {
             let c = client(id)
-            c.driver.advance(to: now)
+            c.driver.advance(to: local)
             settle(c)
         } else {
             let s = server(id)
             guard let driver = s.driver else { return }
-            driver.advance(to: now)
+            driver.advance(to: local)
             settle(s)
         }
         // A deadline the driver did not move on must not spin at the same instant.
         if n.attachment.timerAt == nil || n.attachment.timerAt! <= now {
             let d = id.isClient ? client(id).driver.nextDeadline : server(id).driver?.nextDeadline
             n.attachment.timerAt = nil
-            if let d { arm(id, deadline: max(d, now + .nanoseconds(1000))) }
+            if let d { arm(id, deadline: max(d, local + .nanoseconds(1000))) }
         }
     }
 

@@ -24,6 +24,8 @@ public struct SimulationConfiguration: Sendable {
     public var workload = WorkloadConfiguration()
     /// Loss, duplication, reordering, partitions and crashes.
     public var faults = FaultConfiguration()
+    /// Each node's clock: its offset from true time and its drift.
+    public var clocks = ClockConfiguration()
     /// The share of each node's link given to reserved (rendezvous) traffic, in and out;
     /// the rest is the unsolicited allocation.
     public var reservedShare: Double = 0.9
@@ -144,6 +146,22 @@ public struct WorkloadConfiguration: Sendable {
     public var offeredRate: UInt64? = nil
     /// Clients start at random times within this span.
     public var startSpread: Duration = .milliseconds(5)
+
+    public init() {}
+}
+
+/// The nodes' real-time clocks. Each node's clock reads true time plus an offset, drawn
+/// uniformly from ±`maxOffset`, plus a drift, drawn uniformly from ±`maxDrift` parts per
+/// million, accumulated from the start of the run (the skew between two nodes is up to
+/// twice `maxOffset`, plus their drifts' difference times the elapsed time). The cores only
+/// ever see their own node's clock; rendezvous windows are absolute instants on it.
+public struct ClockConfiguration: Sendable {
+    /// Largest offset of a node's clock from true time, either way (less than a second).
+    public var maxOffset: Duration = .zero
+    /// Largest drift of a node's clock, parts per million, either way.
+    public var maxDrift: Double = 0
+    /// Offsets of particular nodes, instead of a random one (their drift is still drawn).
+    public var offsets: [NodeID: Duration] = [:]
 
     public init() {}
 }

@@ -87,6 +87,10 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
     public var reservations: Bool
     /// The links, when they are not all the same (and known as they are): empty otherwise.
     public var links: String = ""
+    /// The largest difference between two nodes' clocks at the start of the run.
+    public var clockSkew: Duration = .zero
+    /// The largest drift of a node's clock, parts per million either way.
+    public var clockDrift: Double = 0
 
     /// Virtual time from the first transaction to the last.
     public var workloadTime: Duration = .zero
@@ -131,6 +135,10 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             "virtual time    \(fixed(seconds, 3)) s of workload",
         ]
         if !links.isEmpty { lines.append("links           \(links)") }
+        if clockSkew > .zero || clockDrift > 0 {
+            lines.append("clocks          skew \(fixed(Double(clockSkew.nanoseconds) / 1e3, 1)) µs between the farthest two at the start, "
+                + "drift up to \(fixed(clockDrift, 1)) ppm")
+        }
         lines += [
             "puts            \(puts.started) started, \(puts.acknowledged) acknowledged (\(puts.deduplicated) deduplicated), "
                 + "\(failedPuts) failed\(reasons(puts.failed)), \(puts.abandoned) abandoned by crashed clients",

@@ -41,6 +41,10 @@ struct SimulateCommand: ParsableCommand {
     var clientCrashes: Int = 0
     @Option(help: "Network partitions during the workload (one server cut off for a while).")
     var partitions: Int = 0
+    @Option(help: "Largest offset of a node's clock from true time, µs either way (each node draws its own).")
+    var clockOffsetUs: Double = 0
+    @Option(help: "Largest drift of a node's clock, parts per million either way.")
+    var clockDriftPpm: Double = 0
     @Option(help: "Probability that a server's write fails with an I/O error.")
     var writeErrors: Double = 0
     @Option(help: "Probability that a write's flush is slow (a latency spike, flushes after it wait).")
@@ -98,6 +102,9 @@ struct SimulateCommand: ParsableCommand {
         }
         guard rows >= 1, portBuffer >= 1, windowSlack >= 0, offeredLoad.map({ $0 > 0 }) ?? true else {
             throw ValidationError("--rows and --port-buffer must be positive, --window-slack not negative, --offered-load positive")
+        }
+        guard clockOffsetUs >= 0, clockOffsetUs < 500_000, clockDriftPpm >= 0, clockDriftPpm < 100_000 else {
+            throw ValidationError("--clock-offset-us must be in [0, 500000), --clock-drift-ppm in [0, 100000)")
         }
         guard diskFills >= 0, flushSpikeMs > 0, diskMib.map({ $0 > 0 }) ?? true else {
             throw ValidationError("--disk-fills must not be negative, --flush-spike-ms and --disk-mib positive")
@@ -164,6 +171,8 @@ struct SimulateCommand: ParsableCommand {
         c.faults.crashes = crashes
         c.faults.clientCrashes = clientCrashes
         c.faults.partitions = partitions
+        c.clocks.maxOffset = .nanoseconds(Int64(clockOffsetUs * 1000))
+        c.clocks.maxDrift = clockDriftPpm
         c.faults.writeErrors = writeErrors
         c.faults.slowFlushes = slowFlushes
         let spike = Duration.nanoseconds(Int64(flushSpikeMs * 1e6))
