@@ -1,12 +1,19 @@
 import ReplicastWire
 
-/// A property every run must keep.
+/// A property every run must keep. Each is judged by a checker (Checkers/), from what the
+/// simulation observes.
 public enum Invariant: String, Sendable, CaseIterable, CustomStringConvertible {
     /// Every acknowledged put is readable, with the right content, while a designated
     /// replica survives (checked by the final verification gets; stores survive crashes).
     case acknowledgedPutsReadable = "acknowledged puts readable"
-    /// A server that acknowledged a chunk has it in its store at that moment.
+    /// A server that acknowledged a chunk has it in its store, flushed, at that moment.
     case acknowledgedPutsDurable = "acknowledged puts durable"
+    /// A server sends a Payload ACK for a chunk only once its store holds the chunk flushed:
+    /// a write that failed (an I/O error, a full store) is NAKed, never ACKed.
+    case acknowledgementsFollowDurableWrites = "ACKs follow durable writes"
+    /// No acknowledged chunk is lost: a server named as a holder still stores it after
+    /// it crashed and restarted (what a crash loses is only what was not yet flushed).
+    case acknowledgedChunksSurviveCrashes = "acknowledged chunks survive crashes"
     /// No get ever returns bytes other than those put under that hash.
     case getsReturnRightBytes = "gets return the right bytes"
     /// No server acts twice on one request (a retransmission is answered from the cache).
@@ -32,40 +39,4 @@ public struct InvariantViolation: Sendable, Equatable, CustomStringConvertible {
     public var detail: String
 
     public var description: String { "\(time) \(invariant): \(detail)" }
-}
-
-/// What the simulator knows to judge the run: the bytes of every chunk put, the holders of
-/// every acknowledged one, and the violations seen.
-struct InvariantLedger {
-    private(set) var contents: [HashID: Payload] = [:]
-    /// Hashes put, in first-put order (for choosing re-puts deterministically).
-    private(set) var putOrder: [HashID] = []
-    /// Servers known to store each acknowledged chunk.
-    private(set) var holders: [HashID: Set<NodeID>] = [:]
-    /// Hashes acknowledged, in first-acknowledgement order.
-    private(set) var acknowledgedOrder: [HashID] = []
-    private(set) var violations: [InvariantViolation] = []
-
-    /// Remembers the bytes of a chunk about to be put.
-    mutating func recordPut(_ hash: HashID, _ payload: Payload) {
-        if contents[hash] == nil {
-            contents[hash] = payload
-            putOrder.append(hash)
-        }
-    }
-
-    /// Remembers an acknowledged put and who stores it.
-    mutating func recordAcknowledged(_ hash: HashID, holders servers: [NodeID]) {
-        if holders[hash] == nil { acknowledgedOrder.append(hash) }
-        holders[hash, default: []].formUnion(servers)
-    }
-
-    /// Whether `payload` is what was put under `hash`.
-    func isRight(_ payload: Payload, for hash: HashID) -> Bool {
-        contents[hash] == payload
-    }
-
-    mutating func fail(_ invariant: Invariant, at time: Instant, _ detail: String) {
-        violations.append(InvariantViolation(invariant: invariant, time: time, detail: detail))
-    }
 }

@@ -8,12 +8,16 @@ struct NodeAttachment {
     var ingress: LinkQueue
     var incarnation = 0
     var isUp = true
-    /// The time of the timer event currently scheduled for the driver, if any.
+    /// The time of the timer event currently scheduled for the driver, if any (true time).
     var timerAt: Instant?
+    /// The node's own clock, which its core and driver read (it survives crashes).
+    var clock: NodeClock
 
-    init(links: LinkConfiguration) {
-        egress = LinkQueue(bandwidth: links.bandwidth, bufferBytes: links.egressBuffer)
-        ingress = LinkQueue(bandwidth: links.bandwidth, bufferBytes: links.ingressBuffer)
+    /// A link of `bandwidth` bytes per second each way, with the configured buffers.
+    init(links: LinkConfiguration, bandwidth: UInt64, clock: NodeClock) {
+        self.clock = clock
+        egress = LinkQueue(bandwidth: bandwidth, bufferBytes: links.egressBuffer)
+        ingress = LinkQueue(bandwidth: bandwidth, bufferBytes: links.ingressBuffer)
     }
 
     /// The sequence number the current incarnation's core starts from: each incarnation has a

@@ -25,11 +25,11 @@ final class SimulatedClient {
     /// Transactions this client may keep in flight.
     let concurrency: Int
 
-    init(core: ClientCore, links: LinkConfiguration, transactions: Int, concurrency: Int, openLoop: Bool) {
+    init(core: ClientCore, links: LinkConfiguration, bandwidth: UInt64, clock: NodeClock, transactions: Int, concurrency: Int, openLoop: Bool) {
         self.id = core.configuration.id
         self.links = links
         self.driver = ProtocolDriver(core: core, maxDatagramSize: links.mtu, limits: links.reassemblyLimits)
-        self.attachment = NodeAttachment(links: links)
+        self.attachment = NodeAttachment(links: links, bandwidth: bandwidth, clock: clock)
         self.remaining = transactions
         self.eligible = openLoop ? 0 : transactions
         self.concurrency = concurrency

@@ -16,22 +16,17 @@ final class SimulatedServer {
     var core: ServerCore? { driver?.core }
     /// When the disk finishes the writes queued so far.
     var diskFreeAt: Instant = .zero
-    /// Ids of the messages this incarnation sent (a replayed response reuses its id).
-    var sentIDs: Set<RequestID> = []
-    /// Requests this incarnation acted on (answered afresh).
-    var actedOn: Set<RequestID> = []
+    /// When the disk finishes the flushes begun so far (they complete in order).
+    var flushedAt: Instant = .zero
     /// Counters of earlier incarnations.
     var earlierStats = ServerStats()
-    /// Whether an overbooked calendar has been reported already.
-    var reportedOverbooking = false
-    /// Whether a message that could not be encoded has been reported already.
-    var reportedEncodeError = false
 
-    init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, capacity: UInt64) {
+    init(id: NodeID, configuration: ServerConfiguration, table: AllocationTable, links: LinkConfiguration, bandwidth: UInt64,
+         clock: NodeClock, capacity: UInt64) {
         self.id = id
         self.configuration = configuration
         self.links = links
-        self.attachment = NodeAttachment(links: links)
+        self.attachment = NodeAttachment(links: links, bandwidth: bandwidth, clock: clock)
         self.store = SimulatedStore(capacity: capacity)
         self.driver = ProtocolDriver(
             core: ServerCore(configuration: configuration, table: table, catalog: ChunkCatalog(), freeBytes: capacity),
@@ -49,8 +44,8 @@ final class SimulatedServer {
         driver = nil
         attachment.crash(at: now)
         diskFreeAt = now
-        sentIDs = []
-        actedOn = []
+        flushedAt = now
+        store.crash()
     }
 
     /// Restarts the server with a fresh core built from its store, numbering its messages

@@ -1,8 +1,10 @@
 import ReplicastCore
 import ReplicastWire
 
-/// A server's chunk store, in memory. It survives the server's crashes: what was stored
-/// before a crash is there after the restart (writes that had not completed are lost).
+/// A server's chunk store, in memory, as a disk with a volatile write cache sees it: a
+/// write puts the chunk in the cache (written, not yet flushed), a flush makes it durable.
+/// The durable chunks survive the server's crashes; a crash loses what was written and
+/// not yet flushed. Reads see both (the page cache).
 struct SimulatedStore {
     struct Chunk {
         var payload: Payload
@@ -11,39 +13,72 @@ struct SimulatedStore {
     }
 
     let capacity: UInt64
+    /// Flushed chunks: what a restart finds.
     private(set) var chunks: [HashID: Chunk] = [:]
+    /// Written and not yet flushed.
+    private(set) var unflushed: [HashID: Chunk] = [:]
     private(set) var usedBytes: UInt64 = 0
+    /// Bytes taken by something else than chunks (another tenant filled the disk).
+    private(set) var foreignBytes: UInt64 = 0
 
     init(capacity: UInt64) {
         self.capacity = capacity
     }
 
-    var freeBytes: UInt64 { capacity - min(capacity, usedBytes) }
+    var freeBytes: UInt64 { capacity - min(capacity, usedBytes + foreignBytes) }
 
-    func contains(_ hash: HashID) -> Bool { chunks[hash] != nil }
+    /// Whether the chunk is written (flushed or not).
+    func contains(_ hash: HashID) -> Bool { chunks[hash] != nil || unflushed[hash] != nil }
 
-    func payload(of hash: HashID) -> Payload? { chunks[hash]?.payload }
+    /// Whether the chunk is flushed: it survives a crash.
+    func isDurable(_ hash: HashID) -> Bool { chunks[hash] != nil }
 
-    /// Verifies and stores a chunk, as the real store does before its ACK.
-    mutating func store(_ request: StoreRequest) -> Result<Void, StoreFailure> {
+    func payload(of hash: HashID) -> Payload? { (chunks[hash] ?? unflushed[hash])?.payload }
+
+    /// Verifies a chunk and writes it (not yet flushed), as the real store does before it
+    /// flushes and the server ACKs.
+    mutating func write(_ request: StoreRequest) -> Result<Void, StoreFailure> {
         guard ContentHash.verify(request.payload, matches: request.contentHash) else { return .failure(.hashMismatch) }
-        if var existing = chunks[request.contentHash] {
+        func merge(_ existing: inout Chunk) {
             existing.designated = existing.designated || request.designated
             if let name = request.name, !existing.names.contains(name) { existing.names.append(name) }
-            chunks[request.contentHash] = existing
+        }
+        if chunks[request.contentHash] != nil {
+            merge(&chunks[request.contentHash]!)
+            return .success(())
+        }
+        if unflushed[request.contentHash] != nil {
+            merge(&unflushed[request.contentHash]!)
             return .success(())
         }
         guard UInt64(request.payload.count) <= freeBytes else { return .failure(.full) }
-        chunks[request.contentHash] = Chunk(
+        unflushed[request.contentHash] = Chunk(
             payload: request.payload, designated: request.designated, names: request.name.map { [$0] } ?? [])
         usedBytes += UInt64(request.payload.count)
         return .success(())
     }
 
+    /// Flushes a written chunk: it is durable from now on.
+    mutating func flush(_ hash: HashID) {
+        guard let chunk = unflushed.removeValue(forKey: hash) else { return }
+        chunks[hash] = chunk
+    }
+
+    /// The server crashed: what was not flushed is lost.
+    mutating func crash() {
+        for chunk in unflushed.values { usedBytes -= UInt64(chunk.payload.count) }
+        unflushed = [:]
+    }
+
+    /// Something else takes every free byte of the disk.
+    mutating func fill() {
+        foreignBytes += freeBytes
+    }
+
     /// Reads a chunk for a get.
     func load(_ request: LoadRequest) -> Result<Payload, StoreFailure> {
-        guard let chunk = chunks[request.contentHash] else { return .failure(.notFound) }
-        return .success(chunk.payload)
+        guard let payload = payload(of: request.contentHash) else { return .failure(.notFound) }
+        return .success(payload)
     }
 
     /// What a restarting server learns from its store.

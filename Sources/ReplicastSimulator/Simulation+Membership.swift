@@ -63,7 +63,7 @@ extension Simulation {
     public func scriptedPut(client index: Int, _ payload: Payload) {
         let c = clients[index]
         let hash = ContentHash.of(payload)
-        ledger.recordPut(hash, payload)
+        chunks.recordPut(hash, payload)
         let token = c.driver.withCore(now: now) { $0.put(payload, contentHash: hash, consensus: .client, now: now) }
         c.inFlight[token] = .put(hash, started: now)
         report.puts.started += 1
@@ -89,7 +89,7 @@ extension Simulation {
     public var reportSoFar: SimulationReport {
         var r = report
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
-        r.violations = ledger.violations
+        r.violations = violations
         return r
     }
 
@@ -101,14 +101,8 @@ extension Simulation {
 
     private func handleScripted(_ event: SimulationEvent) {
         switch event {
-        case .reachSwitch(let datagram): forward(datagram)
-        case .arrive(let node, let datagram): arrive(datagram, at: node)
-        case .timer(let node, let incarnation): timerFired(node, incarnation: incarnation)
-        case .stored(let node, let incarnation, let request): writeFinished(request, at: node, incarnation: incarnation)
-        case .loaded(let node, let incarnation, let request): readFinished(request, at: node, incarnation: incarnation)
-        case .restart(let node, let incarnation): restart(server(node), incarnation: incarnation)
-        case .heal(let node): heal(node)
         case .clientStart, .arrival, .clientCrash, .verify: break  // no workload
+        default: handle(event)
         }
     }
 }

@@ -10,7 +10,7 @@ extension Simulation {
     /// Puts on the sender's link every datagram its driver has due now, as bytes.
     func transmit<Core>(_ driver: ProtocolDriver<Core>, from sender: NodeID) {
         while true {
-            let more = driver.fill(&sendBatch, now: now)
+            let more = driver.fill(&sendBatch, now: localNow(sender))
             for i in 0..<sendBatch.count {
                 let entry = sendBatch.entries[i]
                 var bytes = [UInt8](sendBatch.head(i))
@@ -91,12 +91,14 @@ extension Simulation {
         let source = endpoint(of: datagram.sender)
         if receiver.isClient {
             let c = client(receiver)
-            datagram.bytes.withUnsafeBytes { c.driver.receive($0, from: source, now: now) }
+            let local = localNow(receiver)
+            datagram.bytes.withUnsafeBytes { c.driver.receive($0, from: source, now: local) }
             settle(c)
         } else {
             let s = server(receiver)
             guard let driver = s.driver else { return }
-            datagram.bytes.withUnsafeBytes { driver.receive($0, from: source, now: now) }
+            let local = localNow(receiver)
+            datagram.bytes.withUnsafeBytes { driver.receive($0, from: source, now: local) }
             settle(s)
         }
     }

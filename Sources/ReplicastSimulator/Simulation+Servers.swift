@@ -2,30 +2,19 @@ import ReplicastCore
 import ReplicastWire
 
 extension Simulation {
-    /// Watches a server's driver: a request must be acted on once (a replay resends earlier
-    /// responses, with their ids; anything else is acting afresh), and messages delivered
-    /// are traced.
+    /// Watches a server's driver: traces the messages delivered and tells the checkers what
+    /// the core did.
     func observe(_ s: SimulatedServer) {
         s.driver?.actionObserver = { [unowned self, unowned s] inbound, actions in
             if let inbound {
                 trace?("\(now) \(inbound.source) -> \(s.id) \(inbound.message.traceDescription) \(inbound.id)")
-                if inbound.kind == .request {
-                    let fresh = actions.contains { action in
-                        if case .send(let out) = action { return !s.sentIDs.contains(out.id) }
-                        return true
-                    }
-                    if fresh && !s.actedOn.insert(inbound.id).inserted {
-                        ledger.fail(.requestsActedOnOnce, at: now,
-                                    "\(s.id) acted again on \(inbound.message.wireType) \(inbound.id): \(actions.map(\.summary))")
-                    }
-                }
             }
-            for case .send(let out) in actions { s.sentIDs.insert(out.id) }
+            tellCheckers { $0.serverActed(s.id, inbound: inbound, actions: actions, in: $1) }
         }
     }
 
     /// Carries out what a server's driver asks after an event: joins and leaves, disk
-    /// requests, datagrams due; then checks its calendar and arms its next deadline.
+    /// requests, datagrams due; then tells the checkers and arms its next deadline.
     func settle(_ s: SimulatedServer) {
         guard let driver = s.driver else { return }
         var outputs = driver.pollOutputs()
@@ -37,12 +26,10 @@ extension Simulation {
                 case .leave(let group):
                     leave(group, s.id)
                 case .effect(.store(let request)):
-                    // Writes stream at the write rate one after another; each is durable a fixed
-                    // latency after its bytes are written (the device pipelines the flushes).
+                    // Writes stream at the write rate one after another.
                     let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
                     s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
-                    schedule(.stored(s.id, incarnation: s.attachment.incarnation, request),
-                             at: s.diskFreeAt + configuration.storage.writeLatency)
+                    schedule(.written(s.id, incarnation: s.attachment.incarnation, request), at: s.diskFreeAt)
                 case .effect(.load(let request)):
                     schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
                              at: now + configuration.storage.readLatency)
@@ -51,39 +38,75 @@ extension Simulation {
             outputs = driver.pollOutputs()
         }
         transmit(driver, from: s.id)
-        if driver.stats.encodeErrors > 0 && !s.reportedEncodeError {
-            s.reportedEncodeError = true
-            ledger.fail(.messagesEncodable, at: now, "\(s.id) could not encode a message it was asked to send")
-        }
-        let core = driver.core
-        if !s.reportedOverbooking && core.calendar.isOverbooked {
-            s.reportedOverbooking = true
-            ledger.fail(.reservedIngressWithinAllocation, at: now,
-                        "\(s.id) granted more than its reserved inbound rate of \(core.calendar.reservedRate) B/s: "
-                            + core.calendar.reservations.map { "\($0.key) \($0.window.start)+\($0.window.duration)@\($0.window.rate)" }
-                            .joined(separator: ", "))
-        }
+        tellCheckers { $0.serverSettled(s.id, in: $1) }
         arm(s.id, deadline: driver.nextDeadline)
     }
 
-    /// The disk finished a write: it is in the store (durable) before the core hears of it.
-    func writeFinished(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
+    /// The disk wrote a chunk's last byte, or failed (an I/O error, a full store): a failure
+    /// is reported to the core at once; a write is flushed a latency later (more for a slow
+    /// flush), after the flushes before it. A lying disk reports the write complete now.
+    func written(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
-        guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
-        let result = s.store.store(request)
+        guard s.attachment.incarnation == incarnation, s.driver != nil else { return }
+        let result: Result<Void, StoreFailure>
+        if diskRandom.chance(faults.writeErrors) {
+            report.disks.writeErrors += 1
+            result = .failure(.ioError)
+        } else {
+            result = s.store.write(request)
+        }
+        guard case .success = result else {
+            if case .failure(.full) = result { report.disks.fullWrites += 1 }
+            completeWrite(request, result: result, at: s)
+            return
+        }
+        var latency = configuration.storage.writeLatency
+        if diskRandom.chance(faults.slowFlushes) {
+            report.disks.slowFlushes += 1
+            latency += diskRandom.duration(in: faults.flushSpike)
+        }
+        s.flushedAt = max(now + latency, s.flushedAt)
+        schedule(.flushed(s.id, incarnation: incarnation, request), at: s.flushedAt)
+        if configuration.storage.reportsWritesBeforeFlush { completeWrite(request, result: result, at: s) }
+    }
+
+    /// The disk flushed a written chunk: it is durable before the core hears of it.
+    func flushed(_ request: StoreRequest, at id: NodeID, incarnation: Int) {
+        let s = server(id)
+        guard s.attachment.incarnation == incarnation, s.driver != nil else { return }
+        s.store.flush(request.contentHash)
+        if !configuration.storage.reportsWritesBeforeFlush { completeWrite(request, result: .success(()), at: s) }
+    }
+
+    private func completeWrite(_ request: StoreRequest, result: Result<Void, StoreFailure>, at s: SimulatedServer) {
+        guard let driver = s.driver else { return }
         let freeBytes = s.store.freeBytes
-        driver.withCore(now: now) {
+        let local = localNow(s.id)
+        driver.withCore(now: local) {
             $0.updateFreeBytes(freeBytes)
-            $0.storeCompleted(token: request.token, result: result, now: now)
+            $0.storeCompleted(token: request.token, result: result, now: local)
         }
         settle(s)
+    }
+
+    /// Something else fills the disk of a random server whose disk is not yet full: its
+    /// writes fail as full from now on (the core learns its free space at its next
+    /// completed write, as the runtime's does).
+    func fillDisk() {
+        let candidates = servers.filter { $0.store.freeBytes > 0 }
+        guard !candidates.isEmpty else { return }
+        let s = candidates[faultRandom.integer(in: 0...(candidates.count - 1))]
+        s.store.fill()
+        report.disks.fills += 1
+        trace?("\(now) the disk of \(s.id) is full")
     }
 
     func readFinished(_ request: LoadRequest, at id: NodeID, incarnation: Int) {
         let s = server(id)
         guard s.attachment.incarnation == incarnation, let driver = s.driver else { return }
         let result = s.store.load(request)
-        driver.withCore(now: now) { $0.loadCompleted(token: request.token, result: result, now: now) }
+        let local = localNow(id)
+        driver.withCore(now: local) { $0.loadCompleted(token: request.token, result: result, now: local) }
         settle(s)
     }
 
@@ -93,8 +116,10 @@ extension Simulation {
         guard !up.isEmpty else { return }
         let s = up[faultRandom.integer(in: 0...(up.count - 1))]
         if let driver = s.driver { tally(driver) }
+        report.disks.lostUnflushedWrites += s.store.unflushed.count
         s.crash(at: now)
         leaveAll(s.id)
+        tellCheckers { $0.serverCrashed(s.id, in: $1) }
         report.crashes += 1
         schedule(.restart(s.id, incarnation: s.attachment.incarnation), at: now + faultRandom.duration(in: faults.downtime))
     }
@@ -102,6 +127,7 @@ extension Simulation {
     func restart(_ s: SimulatedServer, incarnation: Int) {
         guard s.driver == nil, s.attachment.incarnation == incarnation else { return }
         s.restart(table: table)
+        tellCheckers { $0.serverRestarted(s.id, in: $1) }
         observe(s)
         settle(s)
     }

@@ -42,16 +42,24 @@ public final class Simulation {
     var isolated: [NodeID: Int] = [:]
     /// The faults now in force (none during recovery and verification).
     var faults: FaultConfiguration
-    var ledger = InvariantLedger()
+    /// What was put and acknowledged.
+    var chunks = ChunkLedger()
+    /// The invariant checkers, told of every observation.
+    var checkers: [any InvariantChecker] = Simulation.standardCheckers()
+    /// Every broken invariant the checkers found.
+    var violations: [InvariantViolation] = []
     var report: SimulationReport
     var networkRandom: RandomSource
     var workloadRandom: RandomSource
     var faultRandom: RandomSource
+    /// The disks' faults (write errors, slow flushes).
+    var diskRandom: RandomSource
     var finishedTransactions = 0
     /// Crash and partition points, as counts of finished transactions.
     var crashPoints: [Int] = []
     var clientCrashPoints: [Int] = []
     var partitionPoints: [Int] = []
+    var diskFillPoints: [Int] = []
     var workloadStart: Instant
     /// Acknowledged chunks the verifier has still to read.
     var verificationQueue: [HashID] = []
@@ -72,6 +80,8 @@ public final class Simulation {
         workloadRandom = random.fork()
         faultRandom = random.fork()
         let clientSeeds = random.fork()
+        diskRandom = random.fork()
+        var clockRandom = random.fork()
         faults = configuration.faults
         now = Instant(nanoseconds: 1_000_000_000)
         workloadStart = now
@@ -85,46 +95,72 @@ public final class Simulation {
         }
         table = try AllocationTable(servers: infos, configuration: configuration.table)
 
-        let allocation = BandwidthAllocation.split(
-            bandwidth: configuration.links.bandwidth, reservedShare: configuration.reservedShare)
+        // Each node's core is configured for the link it believes it has (a misconfigured
+        // node's allocation overstates its real link).
+        let links = configuration.links
+        func allocation(_ node: NodeID, real: UInt64) -> BandwidthAllocation {
+            BandwidthAllocation.split(
+                bandwidth: links.believedBandwidth(of: node, real: real), reservedShare: configuration.reservedShare)
+        }
+        let epoch = now
+        func clock(_ node: NodeID) -> NodeClock {
+            let c = configuration.clocks
+            let offset = c.offsets[node]
+                ?? (c.maxOffset > .zero ? clockRandom.duration(in: (.zero - c.maxOffset)...c.maxOffset) : .zero)
+            let drift = c.maxDrift > 0 ? (clockRandom.unit() * 2 - 1) * c.maxDrift : 0
+            return NodeClock(offset: offset, drift: drift, epoch: epoch)
+        }
         let clientIDs = (0..<configuration.clients).map { NodeID(NodeID.firstClient.rawValue + UInt32($0)) }
-        let standing = StandingReservation(
-            rate: allocation.reservedInbound / UInt64(2 * max(configuration.clients, 1)), credit: configuration.standingCredit)
-        for info in infos {
+        for (i, info) in infos.enumerated() {
+            let bandwidth = links.serverBandwidth(i)
             var c = ServerConfiguration(id: info.id)
-            c.allocation = allocation
+            c.allocation = allocation(info.id, real: bandwidth)
             if configuration.indefiniteReservations {
-                for client in clientIDs { c.standingReservations[client] = standing.rate }
+                let rate = c.allocation.reservedInbound / UInt64(2 * max(configuration.clients, 1))
+                for client in clientIDs { c.standingReservations[client] = rate }
             }
             c.storageWriteRate = configuration.storage.writeRate
             c.reservations = configuration.reservations
             configuration.serverTuning(&c)
             servers.append(SimulatedServer(
-                id: info.id, configuration: c, table: table, links: configuration.links,
+                id: info.id, configuration: c, table: table, links: links, bandwidth: bandwidth, clock: clock(info.id),
                 capacity: configuration.storage.capacity))
         }
+        if !links.isUniform { report.links = Self.describe(links, servers: configuration.servers, clients: configuration.clients) }
         var seeds = clientSeeds
         let perClient = configuration.transactions / max(configuration.clients, 1)
         let extra = configuration.transactions - perClient * configuration.clients
         for i in 0...configuration.clients {
-            var c = ClientConfiguration(id: NodeID(NodeID.firstClient.rawValue + UInt32(i)))
+            let id = NodeID(NodeID.firstClient.rawValue + UInt32(i))
+            let bandwidth = links.clientBandwidth(i)
+            var c = ClientConfiguration(id: id)
             c.replicas = configuration.replicas
-            c.allocation = allocation
+            c.allocation = allocation(id, real: bandwidth)
             c.seed = seeds.next()
             let isVerifier = i == configuration.clients
-            if configuration.indefiniteReservations && !isVerifier { c.standingReservation = standing }
+            if configuration.indefiniteReservations && !isVerifier {
+                // Its share of the slowest server's standing reservations.
+                let rate = (0..<configuration.servers).map {
+                    allocation(infos[$0].id, real: links.serverBandwidth($0)).reservedInbound
+                }.min().map { $0 / UInt64(2 * max(configuration.clients, 1)) } ?? 0
+                c.standingReservation = StandingReservation(rate: rate, credit: configuration.standingCredit)
+            }
             configuration.clientTuning(&c)
             let transactions = isVerifier ? 0 : perClient + (i < extra ? 1 : 0)
             clients.append(SimulatedClient(
-                core: ClientCore(configuration: c, table: table), links: configuration.links,
+                core: ClientCore(configuration: c, table: table), links: links, bandwidth: bandwidth, clock: clock(id),
                 transactions: transactions, concurrency: isVerifier ? 8 : configuration.workload.concurrency,
                 openLoop: configuration.workload.offeredRate != nil && !isVerifier))
         }
+        let readings = (servers.map(\.attachment.clock) + clients.map(\.attachment.clock)).map { $0.reading(at: epoch) }
+        if let first = readings.min(), let last = readings.max() { report.clockSkew = last - first }
+        report.clockDrift = (servers.map(\.attachment.clock) + clients.map(\.attachment.clock)).map { abs($0.drift) }.max() ?? 0
         let t = configuration.transactions
         crashPoints = (0..<configuration.faults.crashes).map { (($0 + 1) * t) / (configuration.faults.crashes + 1) }
         clientCrashPoints = (0..<configuration.faults.clientCrashes).map {
             (($0 + 1) * t) / (configuration.faults.clientCrashes + 1)
         }
+        diskFillPoints = (0..<configuration.faults.diskFills).map { (($0 + 1) * t) / (configuration.faults.diskFills + 1) }
         partitionPoints = (0..<configuration.faults.partitions).map { (($0 + 1) * t) / (configuration.faults.partitions + 1) }
     }
 
@@ -143,35 +179,29 @@ public final class Simulation {
         if configuration.transactions == 0 { beginRecovery() }
         while phase != .finished, let (time, event) = events.pop() {
             guard time <= limit else {
-                ledger.fail(.transactionsFinish, at: time, "the run passed its time limit of \(configuration.timeLimit)")
-                break
+                now = time
+                tellCheckers { $0.runEnded(.timeLimitPassed(configuration.timeLimit), in: $1) }
+                return finalReport()
             }
             now = time
             handle(event)
         }
-        if phase != .finished && ledger.violations.isEmpty {
+        if phase == .finished {
+            settle(limit: now + configuration.timeLimit)
+            tellCheckers { $0.runEnded(.finished, in: $1) }
+        } else {
             let stuck = clients.reduce(0) { $0 + $1.inFlight.count }
-            ledger.fail(.transactionsFinish, at: now, "nothing left to happen with \(stuck) transactions in flight (phase \(phase))")
+            tellCheckers { $0.runEnded(.stalled(inFlight: stuck, phase: "\(phase)"), in: $1) }
         }
-        if phase == .finished { settleAndCheckRelease(limit: now + configuration.timeLimit) }
         return finalReport()
     }
 
-    /// Lets every pending event happen (no new work starts), then checks that no server
-    /// still holds anything for a transaction.
-    private func settleAndCheckRelease(limit: Instant) {
+    /// Lets every pending event happen (no new work starts).
+    private func settle(limit: Instant) {
         stopKeepAlive()  // membership: heartbeats would never let the run settle
         while let (time, event) = events.pop(), time <= limit {
             now = time
             handle(event)
-        }
-        for s in servers {
-            guard let core = s.core else { continue }
-            if core.openTransactions > 0 || core.joinedRendezvousGroups > 0 || core.calendar.load(at: now) > 0 {
-                ledger.fail(.serversRelease, at: now,
-                    "server \(s.id) still holds \(core.openTransactions) transactions, \(core.joinedRendezvousGroups) "
-                    + "rendezvous groups and \(core.calendar.load(at: now)) B/s of bookings after every timer fired")
-            }
         }
     }
 
@@ -179,12 +209,13 @@ public final class Simulation {
         events.schedule(event, at: max(time, now))
     }
 
-    private func handle(_ event: SimulationEvent) {
+    func handle(_ event: SimulationEvent) {
         switch event {
         case .reachSwitch(let datagram): forward(datagram)
         case .arrive(let node, let datagram): arrive(datagram, at: node)
         case .timer(let node, let incarnation): timerFired(node, incarnation: incarnation)
-        case .stored(let node, let incarnation, let request): writeFinished(request, at: node, incarnation: incarnation)
+        case .written(let node, let incarnation, let request): written(request, at: node, incarnation: incarnation)
+        case .flushed(let node, let incarnation, let request): flushed(request, at: node, incarnation: incarnation)
         case .loaded(let node, let incarnation, let request): readFinished(request, at: node, incarnation: incarnation)
         case .clientStart(let node): clientStarts(client(node))
         case .arrival(let node): transactionArrives(client(node))
@@ -193,6 +224,18 @@ public final class Simulation {
         case .clientCrash: crashClient()
         case .verify: beginVerification()
         }
+    }
+
+    /// The links of the servers and the workload clients, and the misconfigured nodes.
+    static func describe(_ links: LinkConfiguration, servers: Int, clients: Int) -> String {
+        func gbits(_ rate: UInt64) -> String { fixed(Double(rate) * 8 / 1e9, 2) }
+        let s = (0..<servers).map { gbits(links.serverBandwidth($0)) }.joined(separator: "/")
+        let c = (0..<clients).map { gbits(links.clientBandwidth($0)) }.joined(separator: "/")
+        var text = "servers \(s) Gbit/s, clients \(c) Gbit/s"
+        for (node, factor) in links.misconfigured.sorted(by: { $0.key < $1.key }) where factor != 1 {
+            text += "; \(node) configured for \(fixed(factor, 2))× its link"
+        }
+        return text
     }
 
     // MARK: - Nodes
@@ -209,11 +252,15 @@ public final class Simulation {
             : id.rawValue >= 1 && Int(id.rawValue) <= servers.count
     }
 
-    /// Makes sure a timer event is scheduled for `deadline` (or earlier).
+    /// What `id`'s clock reads now: the time its core and driver are handed.
+    func localNow(_ id: NodeID) -> Instant { node(id).attachment.clock.reading(at: now) }
+
+    /// Makes sure a timer event is scheduled for `deadline`, an instant on the node's own
+    /// clock (or earlier): at the true time its clock reaches it.
     func arm(_ id: NodeID, deadline: Instant?) {
         guard let deadline else { return }
         let n = node(id)
-        let at = max(deadline, now)
+        let at = max(n.attachment.clock.trueTime(reading: deadline), now)
         if let scheduled = n.attachment.timerAt, scheduled <= at { return }
         n.attachment.timerAt = at
         schedule(.timer(id, incarnation: n.attachment.incarnation), at: at)
@@ -223,21 +270,22 @@ public final class Simulation {
         let n = node(id)
         guard n.attachment.incarnation == incarnation, n.attachment.timerAt == now else { return }
         n.attachment.timerAt = nil
+        let local = localNow(id)
         if id.isClient {
             let c = client(id)
-            c.driver.advance(to: now)
+            c.driver.advance(to: local)
             settle(c)
         } else {
             let s = server(id)
             guard let driver = s.driver else { return }
-            driver.advance(to: now)
+            driver.advance(to: local)
             settle(s)
         }
         // A deadline the driver did not move on must not spin at the same instant.
         if n.attachment.timerAt == nil || n.attachment.timerAt! <= now {
             let d = id.isClient ? client(id).driver.nextDeadline : server(id).driver?.nextDeadline
             n.attachment.timerAt = nil
-            if let d { arm(id, deadline: max(d, now + .nanoseconds(1000))) }
+            if let d { arm(id, deadline: max(d, local + .nanoseconds(1000))) }
         }
     }
 
@@ -253,7 +301,7 @@ public final class Simulation {
             r.puts.p99Latency = latencies[min(latencies.count - 1, latencies.count * 99 / 100)]
         }
         r.serverStats = servers.reduce(ServerStats()) { $0.adding($1.stats) }
-        r.violations = ledger.violations
+        r.violations = violations
         let ports = servers.map(\.attachment.ingress.peakBacklog) + clients.map(\.attachment.ingress.peakBacklog)
         r.network.peakPortBacklog = ports.max() ?? 0
         digest.mix(UInt64(r.network.datagrams))

@@ -24,6 +24,8 @@ public struct SimulationConfiguration: Sendable {
     public var workload = WorkloadConfiguration()
     /// Loss, duplication, reordering, partitions and crashes.
     public var faults = FaultConfiguration()
+    /// Each node's clock: its offset from true time and its drift.
+    public var clocks = ClockConfiguration()
     /// The share of each node's link given to reserved (rendezvous) traffic, in and out;
     /// the rest is the unsolicited allocation.
     public var reservedShare: Double = 0.9
@@ -53,8 +55,16 @@ public struct SimulationConfiguration: Sendable {
 /// Every node's network attachment: one link to a non-blocking switch whose output port
 /// towards the node has a finite buffer.
 public struct LinkConfiguration: Sendable {
-    /// Link rate, each direction, bytes per second.
+    /// Link rate, each direction, bytes per second (of every node not given one below).
     public var bandwidth: UInt64 = 1_250_000_000
+    /// Link rates of the servers, bytes per second: server i (from 0) has
+    /// `serverBandwidths[i % count]`. Empty: `bandwidth`.
+    public var serverBandwidths: [UInt64] = []
+    /// Link rates of the clients (the verifier last), likewise.
+    public var clientBandwidths: [UInt64] = []
+    /// Misconfigured nodes: the node's core is configured (its `BandwidthAllocation`) for a
+    /// link this many times faster than the link it has. 1 or absent: configured right.
+    public var misconfigured: [NodeID: Double] = [:]
     /// Bytes a sender may have queued on its link before it drops (socket buffer).
     public var egressBuffer: Int = 8 << 20
     /// Bytes the switch can queue towards one node; what overflows is dropped.
@@ -73,10 +83,34 @@ public struct LinkConfiguration: Sendable {
 extension LinkConfiguration {
     /// The limits every node's reassembly runs with.
     var reassemblyLimits: ReassemblyLimits { ReassemblyLimits(timeout: reassemblyTimeout) }
+
+    /// The real link rate of the `index`th server.
+    func serverBandwidth(_ index: Int) -> UInt64 {
+        serverBandwidths.isEmpty ? bandwidth : serverBandwidths[index % serverBandwidths.count]
+    }
+
+    /// The real link rate of the `index`th client.
+    func clientBandwidth(_ index: Int) -> UInt64 {
+        clientBandwidths.isEmpty ? bandwidth : clientBandwidths[index % clientBandwidths.count]
+    }
+
+    /// The link rate `node`'s configuration states, for a real rate of `bandwidth`.
+    func believedBandwidth(of node: NodeID, real bandwidth: UInt64) -> UInt64 {
+        guard let factor = misconfigured[node], factor > 0 else { return bandwidth }
+        return UInt64(Double(bandwidth) * factor)
+    }
+
+    /// Whether every node has the same link and knows it.
+    var isUniform: Bool {
+        Set(serverBandwidths + clientBandwidths).subtracting([bandwidth]).isEmpty
+            && misconfigured.values.allSatisfy { $0 == 1 }
+    }
 }
 
-/// The store of each server: writes stream one after another at the write rate, each
-/// durable a fixed latency later; reads overlap.
+/// The store of each server: writes stream one after another at the write rate; each is
+/// written (in the disk's volatile cache) when its last byte is, and flushed (durable) a
+/// latency later, flushes completing in order. The server hears of a write when it is
+/// flushed; a crash loses what was written and not yet flushed. Reads overlap.
 public struct StorageConfiguration: Sendable {
     /// Sustained write rate, bytes per second.
     public var writeRate: UInt64 = 2_500_000_000
@@ -86,6 +120,10 @@ public struct StorageConfiguration: Sendable {
     public var readLatency: Duration = .microseconds(50)
     /// Capacity of each server's store.
     public var capacity: UInt64 = 1 << 36
+    /// A lying disk: it reports a write complete once written, before it is flushed (a
+    /// volatile write cache that claims durability). A crash then loses writes the server
+    /// acknowledged; the durability checkers must catch it. False for a correct disk.
+    public var reportsWritesBeforeFlush: Bool = false
 
     public init() {}
 }
@@ -108,6 +146,22 @@ public struct WorkloadConfiguration: Sendable {
     public var offeredRate: UInt64? = nil
     /// Clients start at random times within this span.
     public var startSpread: Duration = .milliseconds(5)
+
+    public init() {}
+}
+
+/// The nodes' real-time clocks. Each node's clock reads true time plus an offset, drawn
+/// uniformly from ±`maxOffset`, plus a drift, drawn uniformly from ±`maxDrift` parts per
+/// million, accumulated from the start of the run (the skew between two nodes is up to
+/// twice `maxOffset`, plus their drifts' difference times the elapsed time). The cores only
+/// ever see their own node's clock; rendezvous windows are absolute instants on it.
+public struct ClockConfiguration: Sendable {
+    /// Largest offset of a node's clock from true time, either way (less than a second).
+    public var maxOffset: Duration = .zero
+    /// Largest drift of a node's clock, parts per million, either way.
+    public var maxDrift: Double = 0
+    /// Offsets of particular nodes, instead of a random one (their drift is still drawn).
+    public var offsets: [NodeID: Duration] = [:]
 
     public init() {}
 }
@@ -136,6 +190,16 @@ public struct FaultConfiguration: Sendable {
     public var partitions: Int = 0
     /// How long a partition lasts.
     public var partitionLength: ClosedRange<Duration> = .milliseconds(20)...(.milliseconds(400))
+    /// Probability that a server's write fails with an I/O error (nothing is written).
+    public var writeErrors: Double = 0
+    /// Probability that a write's flush is slow: it takes a spike from `flushSpike` on top of
+    /// the write latency, and the flushes after it wait for it.
+    public var slowFlushes: Double = 0
+    /// The extra latency of a slow flush.
+    public var flushSpike: ClosedRange<Duration> = .milliseconds(5)...(.milliseconds(50))
+    /// Disks that fill up, spread evenly over the workload: something else takes every free
+    /// byte of a random server's store, whose writes then fail as full (it stays full).
+    public var diskFills: Int = 0
 
     public init() {}
 }

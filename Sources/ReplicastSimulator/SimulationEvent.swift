@@ -9,8 +9,10 @@ enum SimulationEvent {
     case arrive(NodeID, SimulatedDatagram)
     /// A driver's deadline.
     case timer(NodeID, incarnation: Int)
-    /// A server's disk finished a write.
-    case stored(NodeID, incarnation: Int, StoreRequest)
+    /// A server's disk wrote a chunk's last byte (or failed the write).
+    case written(NodeID, incarnation: Int, StoreRequest)
+    /// A server's disk flushed a written chunk: it is durable.
+    case flushed(NodeID, incarnation: Int, StoreRequest)
     /// A server's disk finished a read.
     case loaded(NodeID, incarnation: Int, LoadRequest)
     /// A client starts its workload.

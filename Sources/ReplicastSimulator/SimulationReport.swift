@@ -65,18 +65,39 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
         public var peakPortBacklog = 0
     }
 
+    /// What the servers' disks did.
+    public struct Disks: Sendable, Equatable {
+        /// Writes failed with an I/O error.
+        public var writeErrors = 0
+        /// Writes failed because the store was full.
+        public var fullWrites = 0
+        /// Flushes that took a latency spike.
+        public var slowFlushes = 0
+        /// Disks filled up by something else.
+        public var fills = 0
+        /// Written chunks not yet flushed when their server crashed (lost).
+        public var lostUnflushedWrites = 0
+    }
+
     public var seed: UInt64
     public var servers: Int
     public var clients: Int
     public var transactions: Int
     public var faults: FaultConfiguration
     public var reservations: Bool
+    /// The links, when they are not all the same (and known as they are): empty otherwise.
+    public var links: String = ""
+    /// The largest difference between two nodes' clocks at the start of the run.
+    public var clockSkew: Duration = .zero
+    /// The largest drift of a node's clock, parts per million either way.
+    public var clockDrift: Double = 0
 
     /// Virtual time from the first transaction to the last.
     public var workloadTime: Duration = .zero
     public var puts = Puts()
     public var gets = Gets()
     public var network = Network()
+    public var disks = Disks()
     /// Counters of every server, summed.
     public var serverStats = ServerStats()
     public var crashes = 0
@@ -108,8 +129,17 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
             "seed \(seed): \(servers) servers, \(clients) clients, \(transactions) transactions, "
                 + "loss \(faults.loss), duplicate \(faults.duplicate), reorder \(faults.reorder), "
                 + "crashes \(faults.crashes), client crashes \(faults.clientCrashes), partitions \(faults.partitions), "
-                + "reservations \(reservations ? "on" : "off")",
+                + "reservations \(reservations ? "on" : "off")"
+                + (faults.writeErrors + faults.slowFlushes > 0 || faults.diskFills > 0
+                    ? ", write errors \(faults.writeErrors), slow flushes \(faults.slowFlushes), disk fills \(faults.diskFills)" : ""),
             "virtual time    \(fixed(seconds, 3)) s of workload",
+        ]
+        if !links.isEmpty { lines.append("links           \(links)") }
+        if clockSkew > .zero || clockDrift > 0 {
+            lines.append("clocks          skew \(fixed(Double(clockSkew.nanoseconds) / 1e3, 1)) µs between the farthest two at the start, "
+                + "drift up to \(fixed(clockDrift, 1)) ppm")
+        }
+        lines += [
             "puts            \(puts.started) started, \(puts.acknowledged) acknowledged (\(puts.deduplicated) deduplicated), "
                 + "\(failedPuts) failed\(reasons(puts.failed)), \(puts.abandoned) abandoned by crashed clients",
             "gets            \(gets.started) started, \(gets.succeeded) returned the chunk (\(gets.immediate) immediate), "
@@ -126,6 +156,9 @@ public struct SimulationReport: Sendable, CustomStringConvertible {
                 + "\(clientCrashes) client crashes, \(partitions) partitions",
             "reassembly      \(network.duplicatesDiscarded) duplicate fragments discarded, "
                 + "\(network.incompleteMessages) incomplete messages, peak port backlog \(network.peakPortBacklog) bytes",
+            "disks           \(disks.writeErrors) write errors, \(disks.fullWrites) writes to a full store, "
+                + "\(disks.slowFlushes) slow flushes, \(disks.fills) disks filled, "
+                + "\(disks.lostUnflushedWrites) unflushed writes lost in crashes",
             "servers         \(serverStats.proposals) proposals, \(serverStats.acceptsOffered) rendezvous offered, "
                 + "\(serverStats.notNow) not now, \(serverStats.chunksStored) stored, \(serverStats.naks) NAKs, "
                 + "\(serverStats.incompleteTransfers) incomplete transfers, \(serverStats.duplicateRequests) replayed requests, "
