@@ -50,7 +50,7 @@ import Testing
 
     @Test("within the limit, under every fault: the invariants hold", arguments: [UInt64(1), 2, 3])
     func invariantsHoldWithinLimit(seed: UInt64) throws {
-        var c = SimulationInvariantTests.faulty(seed: seed)
+        var c = SimulationFixtures.faulty(seed: seed)
         c.clocks.maxOffset = .microseconds(50)
         c.clocks.maxDrift = 10
         let report = try Simulation(configuration: c).run()
@@ -67,7 +67,7 @@ import Testing
 
     @Test("far beyond (offsets ±100 ms, drift ±100 ppm), under every fault: no invariant breaks")
     func farBeyond() throws {
-        var c = SimulationInvariantTests.faulty(seed: 7)
+        var c = SimulationFixtures.faulty(seed: 7)
         c.clocks.maxOffset = .milliseconds(100)
         c.clocks.maxDrift = 100
         let report = try Simulation(configuration: c).run()

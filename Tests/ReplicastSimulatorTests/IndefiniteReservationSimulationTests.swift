@@ -9,16 +9,12 @@ import Testing
 @Suite struct IndefiniteReservationSimulationTests {
     @Test("invariants hold in small-cluster mode under faults, and puts skip proposals")
     func simulated() throws {
-        var c = SimulationConfiguration(seed: 8)
+        var c = SimulationFixtures.lossy(seed: 8, transactions: 200)
         c.servers = 3
         c.clients = 4
-        c.transactions = 200
         c.table = TableConfiguration(rowCount: 1, k: 1, minimumGroupSize: 3)
         c.workload.clusterConsensusShare = 0
         c.indefiniteReservations = true
-        c.faults.loss = 0.02
-        c.faults.duplicate = 0.02
-        c.faults.reorder = 0.02
         c.faults.crashes = 1
         let report = try Simulation(configuration: c).run()
         #expect(report.passed, "\(report)")

@@ -8,21 +8,9 @@ import Testing
 @Suite struct SimulationInvariantTests {
     static let seeds: [UInt64] = Array(1...16)
 
-    static func faulty(seed: UInt64) -> SimulationConfiguration {
-        var c = SimulationConfiguration(seed: seed)
-        c.transactions = 250
-        c.faults.loss = 0.02
-        c.faults.duplicate = 0.02
-        c.faults.reorder = 0.02
-        c.faults.crashes = 2
-        c.faults.clientCrashes = 1
-        c.faults.partitions = 1
-        return c
-    }
-
     @Test("invariants hold under loss, duplication, reordering, partitions and crashes", arguments: seeds)
     func invariantsHoldUnderFaults(seed: UInt64) throws {
-        let report = try Simulation(configuration: Self.faulty(seed: seed)).run()
+        let report = try Simulation(configuration: SimulationFixtures.faulty(seed: seed)).run()
         #expect(report.passed, "seed \(seed):\n\(report)")
         // The faults did strike, and the cluster still did its work.
         #expect(report.network.lossDrops > 0)
@@ -73,7 +61,7 @@ import Testing
 
     @Test("cluster consensus alone, under faults")
     func clusterConsensus() throws {
-        var c = Self.faulty(seed: 4242)
+        var c = SimulationFixtures.faulty(seed: 4242)
         c.workload.clusterConsensusShare = 1
         let report = try Simulation(configuration: c).run()
         #expect(report.passed, "\(report)")
