@@ -194,10 +194,13 @@ struct Quartet {
         Payload(copying: [UInt8](repeating: byte, count: count))
     }
 
-    /// The client starts a put of `payload` now.
+    /// The client starts a put of `payload` now (a named chunk with `name`).
     @discardableResult
-    mutating func put(_ payload: Payload, replicas: Int? = nil, consensus: ConsensusMode? = nil) -> TransactionToken {
-        let token = client.put(payload, contentHash: ContentHash.of(payload), replicas: replicas, consensus: consensus, now: now)
+    mutating func put(
+        _ payload: Payload, name: ChunkName? = nil, replicas: Int? = nil, consensus: ConsensusMode? = nil
+    ) -> TransactionToken {
+        let token = client.put(
+            payload, contentHash: ContentHash.of(payload), name: name, replicas: replicas, consensus: consensus, now: now)
         performClient()
         return token
     }
@@ -299,7 +302,8 @@ struct Quartet {
         let kind = Kind(out.message).rawValue
         switch out.message {
         case .putProposal(let m):
-            return "\(kind) \(out.id) (\(m.consensus), \(m.replicas) replicas)"
+            let immediate = m.immediate.isEmpty ? "" : ", immediate"
+            return "\(kind) \(out.id) (\(m.consensus), \(m.replicas) replicas\(immediate))"
         case .putAccept(let m):
             switch m.answer {
             case .proposedRendezvous: return "\(kind) \(m.proposal): rendezvous"
