@@ -37,6 +37,7 @@ extension ClientCore {
         t.attempt += 1
         t.responses = [:]
         t.notFound = []
+        t.early = nil
         let at = pacer.schedule(now: now)
         if at > now {
             t.phase = .paced
@@ -79,6 +80,12 @@ extension ClientCore {
         t.responses[m.server] = m
         gets[seq] = t
         if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
+        // Cluster consensus, named get: the serving member's response names the version of
+        // a delivery that came first.
+        if t.consensus == .cluster, let early = t.early, early.server == m.server, early.hash == m.contentHash {
+            deliver(seq, payload: early.payload, hash: early.hash, name: m.name, server: early.server,
+                    volunteers: early.volunteers, immediate: false, now: now)
+        }
     }
 
     mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
@@ -142,8 +149,8 @@ extension ClientCore {
         gets[seq] = t
     }
 
-    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
-        guard let seq = currentGet(m.request), let t = gets[seq], !t.isProbe else { return }
+    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, from source: NodeID, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], !t.isProbe else { return }
         let server: NodeID
         let name: ChunkName?
         switch t.phase {
@@ -151,16 +158,26 @@ extension ClientCore {
             server = s
             name = response.name
         case .requesting where t.consensus == .cluster:
-            server = m.members.first { $0 != configuration.id } ?? configuration.id
-            name = nil
+            // The member the cluster chose sends the transfer; for a named get it told this
+            // client the version in its Get Response (the transfer does not carry it).
+            server = source
+            name = t.responses[source].flatMap { $0.contentHash == m.contentHash ? $0.name : nil }
         default:
             return
         }
         let tokens = Int(m.trackingTokensLength)
         guard tokens <= m.content.count else { return }
         let chunk = m.content.slice(tokens..<m.content.count)
+        let volunteers = m.members.filter { $0 != configuration.id && !$0.isClient }
+        if case .named = t.target, name == nil {
+            // The response naming the version has not come yet: keep the delivery until it does.
+            guard t.early == nil else { return }
+            t.early = GetTransaction.EarlyDelivery(payload: chunk, hash: m.contentHash, server: server, volunteers: volunteers)
+            gets[seq] = t
+            return
+        }
         deliver(seq, payload: chunk, hash: m.contentHash, name: name, server: server,
-                volunteers: m.members.filter { $0 != configuration.id && !$0.isClient }, immediate: false, now: now)
+                volunteers: volunteers, immediate: false, now: now)
     }
 
     /// Verifies a delivered chunk and completes the get, or retries on a bad copy.

@@ -95,7 +95,7 @@ public struct ClientCore: Sendable {
         case .getResponse(let m): onGetResponse(m, now: now)
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
         case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
-        case .rendezvousTransfer(let m): onRendezvousTransfer(m, now: now)
+        case .rendezvousTransfer(let m): onRendezvousTransfer(m, from: inbound.source, now: now)
         case .staleGeneration(let m): onStaleGeneration(m)
         case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:
             break  // addressed to servers

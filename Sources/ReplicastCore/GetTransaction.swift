@@ -33,6 +33,17 @@ struct GetTransaction: Sendable {
     var unavailableUntil: Instant?
     var everAnswered = false
     var corruptDeliveries = 0
+    /// Cluster consensus, named get: a delivery that came before its server's Get Response,
+    /// which says which version it is; it completes the get when that response comes.
+    var early: EarlyDelivery?
+
+    /// A delivered chunk waiting for the Get Response that names its version.
+    struct EarlyDelivery: Sendable {
+        var payload: Payload
+        var hash: HashID
+        var server: NodeID
+        var volunteers: [NodeID]
+    }
 
     /// Sub-sequences: two per attempt (request, get accept).
     var requestID: RequestID { RequestID(source: owner, sequence: sequence, subsequence: attempt &* 2) }

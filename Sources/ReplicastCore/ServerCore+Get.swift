@@ -156,6 +156,11 @@ extension ServerCore {
         }.first
         if let best {
             if best.server == me, let chunk = g.heldChunk {
+                // The transfer does not say which version it carries: a named get's client
+                // learns it from this member's offer.
+                if case .named = request.target {
+                    respond(.node(g.client), to: key, .getResponse(best), now: now)
+                }
                 let seconds = Double(best.contentLength) / Double(max(best.rate, 1))
                 withGet(key) { $0.phase = .serving(chunk) }
                 load(key, chunk.hash, .transfer(RendezvousWindow(

@@ -150,9 +150,7 @@ import Testing
         let receipt = try #require(try q.getResult(get)?.get())
         #expect(receipt.payload == chunk && receipt.contentHash == ContentHash.of(chunk))
         #expect(receipt.volunteers == [] && !receipt.immediate)
-        withKnownIssue("ClientCore.onTransfer names the server of a cluster-consensus delivery after the transfer's member list, which lists the client and the volunteers: the receipt names the client itself") {
-            #expect(receipt.server == s1)
-        }
+        #expect(receipt.server == s1)  // the transfer's sender, not its first listed member
         try expectClean(q)
     }
 
