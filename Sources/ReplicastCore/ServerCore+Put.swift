@@ -208,7 +208,17 @@ extension ServerCore {
             return
         }
         if puts[m.request] == nil {
-            // The transfer came first (a standing reservation's has no proposal).
+            // Only an indefinite reservation takes transfers without a proposal; any other was
+            // never booked in the ingress calendar (or its booking is gone): refused, and the
+            // sender told so if it lists this server.
+            guard configuration.standingReservations[m.request.source] != nil else {
+                guard m.members.contains(me) else { return }
+                stats.unbookedTransfers += 1
+                stats.naks += 1
+                send(.node(m.request.source), .response, .payloadNak(PayloadNak(
+                    proposal: m.request, contentHash: m.contentHash, code: .unexpected)))
+                return
+            }
             puts[m.request] = ServerPut(client: m.request.source, deadline: now + configuration.grace)
         }
         guard m.members.contains(me) else {

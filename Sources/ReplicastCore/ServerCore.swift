@@ -258,5 +258,8 @@ public struct ServerStats: Sendable, Equatable {
     public var incompleteTransfers = 0
     public var transfersServed = 0
     public var leftNotListed = 0
+    /// Rendezvous Transfers listing this server that no booking (nor an indefinite
+    /// reservation) covered: refused with Payload NAK `unexpected`, not stored.
+    public var unbookedTransfers = 0
     public init() {}
 }
