@@ -21,6 +21,9 @@ public struct ClientCore: Sendable {
     public internal(set) var pacer: RequestPacer
     /// Deliveries of gets booked in the reserved inbound allocation.
     public internal(set) var ingress: IngressCalendar
+    /// Servers that answered Stale Generation with an older generation than this client's
+    /// (their table is behind), with that generation.
+    public internal(set) var serversBehind: [NodeID: UInt32] = [:]
     /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
     var standingInFlight: UInt64 = 0
     var standingBusyUntil: Instant = .zero
@@ -96,7 +99,7 @@ public struct ClientCore: Sendable {
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
         case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
         case .rendezvousTransfer(let m): onRendezvousTransfer(m, from: inbound.source, now: now)
-        case .staleGeneration(let m): onStaleGeneration(m)
+        case .staleGeneration(let m): onStaleGeneration(m, from: inbound.source)
         case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:
             break  // addressed to servers
         }
@@ -124,8 +127,15 @@ public struct ClientCore: Sendable {
         }
     }
 
-    private mutating func onStaleGeneration(_ m: StaleGeneration) {
-        guard m.request.source == configuration.id else { return }
+    /// A server answered with its generation instead: if it is newer than this client's, the
+    /// client's table is stale and the transaction ends; if older, the server is behind and
+    /// takes no part, which is noted (`serversBehind`), and the transaction goes on without it.
+    private mutating func onStaleGeneration(_ m: StaleGeneration, from server: NodeID) {
+        guard m.request.source == configuration.id, m.currentGeneration != table.generation else { return }
+        if table.isStale(m.currentGeneration) {
+            serversBehind[server] = m.currentGeneration
+            return
+        }
         let seq = m.request.sequence
         failPut(seq, .staleTable(current: m.currentGeneration))
         failGet(seq, .staleTable(current: m.currentGeneration))

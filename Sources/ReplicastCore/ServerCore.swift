@@ -17,6 +17,9 @@ public struct ServerCore: Sendable {
     public private(set) var freeBytes: UInt64
     /// Counters for logs, benchmarks and simulator invariants.
     public internal(set) var stats = ServerStats()
+    /// The newest table generation seen on a message, when it is newer than this server's
+    /// own: the server is behind, and needs that table.
+    public private(set) var newestPeerGeneration: UInt32?
 
     var cache: ResponseCache
     /// How long a full round of the Negotiating Group's answers takes to arrive (cluster consensus).
@@ -134,8 +137,19 @@ public struct ServerCore: Sendable {
     /// Feeds one decoded message (from a Negotiating Group, a Rendezvous Group or unicast).
     public mutating func handle(_ inbound: Inbound, now: Instant) {
         guard inbound.generation == table.generation else {
-            stats.staleMessages += 1
-            if inbound.generation < table.generation && inbound.kind == .request {
+            // Generations are serial numbers (they may wrap): `isStale` tells which table is older.
+            if table.isStale(inbound.generation) {
+                stats.staleMessages += 1  // the sender is behind
+            } else {
+                // This server is behind: remembered for whoever updates its table.
+                stats.newerGenerationSeen += 1
+                if newestPeerGeneration.map({ Int32(bitPattern: inbound.generation &- $0) > 0 }) ?? true {
+                    newestPeerGeneration = inbound.generation
+                }
+            }
+            // Either way a request is answered with this server's generation, from which the
+            // sender learns which of the two is behind; nothing else is acted on.
+            if inbound.kind == .request {
                 send(.node(inbound.source), .notification,
                      .staleGeneration(StaleGeneration(request: inbound.id, currentGeneration: table.generation)))
             }
@@ -251,7 +265,12 @@ public struct ServerStats: Sendable, Equatable {
     public var volunteerCopies = 0
     public var naks = 0
     public var duplicateRequests = 0
+    /// Messages of an older generation than this server's (dropped; a request answered Stale
+    /// Generation).
     public var staleMessages = 0
+    /// Messages of a newer generation than this server's: this server's table is stale
+    /// (dropped; a request answered Stale Generation with this server's generation).
+    public var newerGenerationSeen = 0
     public var expiredReservations = 0
     /// Chosen transfer windows this server could not book (it declined the transfer).
     public var declinedWindows = 0
