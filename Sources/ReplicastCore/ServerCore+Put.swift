@@ -21,6 +21,10 @@ extension ServerCore {
         guard isMember(m.negotiatingGroup) else { return }
         stats.proposals += 1
         cache.begin(id, now: now)
+        if !m.immediate.isEmpty {
+            onImmediatePutProposal(m, id: id, now: now)
+            return
+        }
 
         let answer: PutAccept.Answer
         if catalog.contains(m.contentHash) {
@@ -85,6 +89,48 @@ extension ServerCore {
             }
             if let answers, answeredByAll(answers, row: m.negotiatingGroup) { decideCluster(id, now: now) }
         }
+    }
+
+    /// A proposal carrying the whole chunk (PROTOCOL.md § 12.1) needs no rendezvous and so no
+    /// consensus: whatever its consensus, a member that holds the chunk answers Content Already
+    /// Stored, one short of space Not Now (both to the client), and any other stores the chunk at
+    /// once (no booking, no Delivery Group) and answers Payload ACK once it is persisted, or
+    /// Payload NAK. A proposal carrying a prefix only is refused (Payload NAK `unexpected`): this
+    /// implementation does not complete a chunk from a transfer at an offset.
+    mutating func onImmediatePutProposal(_ m: PutProposal, id: RequestID, now: Instant) {
+        guard UInt64(m.immediate.count) == m.chunkLength else {
+            stats.naks += 1
+            respond(.node(id.source), to: id, .payloadNak(PayloadNak(
+                proposal: id, contentHash: m.contentHash, code: .unexpected)), now: now)
+            return
+        }
+        let answer: PutAccept.Answer?
+        if catalog.contains(m.contentHash) {
+            answer = .alreadyStored
+            stats.alreadyStored += 1
+        } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+            answer = .notNow(earliestRetry: now + configuration.maxWait)
+            stats.notNow += 1
+        } else {
+            answer = nil
+        }
+        if let answer {
+            respond(.node(id.source), to: id, .putAccept(PutAccept(
+                proposal: id, negotiatingGroup: m.negotiatingGroup, answer: answer)), now: now)
+            return
+        }
+        var proposal = m
+        proposal.immediate = .empty  // the bytes go to the store, not into the put's state
+        var p = ServerPut(client: id.source, deadline: now + configuration.grace)
+        p.proposal = proposal
+        p.direct = true
+        p.phase = .storing(ServerPut.Storing(role: .member, contentHash: m.contentHash))
+        puts[id] = p
+        let token = newStoreToken()
+        pendingStores[token] = .put(id, bytes: m.chunkLength)
+        pendingWriteBytes += m.chunkLength
+        actions.append(.effect(.store(StoreRequest(
+            token: token, contentHash: m.contentHash, name: m.name, payload: m.immediate, designated: true))))
     }
 
     func answeredByAll(_ answers: [NodeID: PutAccept.Answer], row: RowID) -> Bool {
@@ -260,7 +306,10 @@ extension ServerCore {
             stats.chunksStored += 1
             catalog.add(hash, length: bytes, designated: true, name: p.proposal?.name)
             let ack = PayloadAck(proposal: key, contentHash: hash, name: p.proposal?.name)
-            if p.consensus == .cluster, let group = p.proposal?.deliveryGroup {
+            if p.direct {
+                // Remembered: a retransmitted proposal is answered with the ACK.
+                respond(.node(p.client), to: key, .payloadAck(ack), now: now)
+            } else if p.answersToGroup, let group = p.proposal?.deliveryGroup {
                 send(.group(group), .response, .payloadAck(ack))
                 // The leader counts its own ACK and goes on collecting the members'.
                 if withPut(key, { $0.leaderStored(acked: true, me: me) }) == true {
@@ -303,7 +352,7 @@ extension ServerCore {
         stats.naks += 1
         let hash = p.proposal?.contentHash ?? .zero
         let nak = Message.payloadNak(PayloadNak(proposal: key, contentHash: hash, code: code))
-        if p.consensus == .cluster, let group = p.proposal?.deliveryGroup {
+        if p.answersToGroup, let group = p.proposal?.deliveryGroup {
             send(.group(group), .response, nak)
         } else {
             send(.node(p.client), .response, nak)

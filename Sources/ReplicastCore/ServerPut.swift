@@ -107,6 +107,9 @@ struct ServerPut: Sendable {
     var offer: RendezvousWindow?
     var phase: Phase
     var deadline: Instant
+    /// The proposal carried the whole chunk (immediate content, PROTOCOL.md § 12.1): stored at
+    /// once, without a rendezvous, and answered to the client directly whatever the consensus.
+    var direct = false
     /// Cluster consensus: the members' answers, timed from the proposal's arrival for the
     /// answer-round estimate (late answers still count, whatever the phase).
     var round = AnswerRound()
@@ -118,6 +121,10 @@ struct ServerPut: Sendable {
     }
 
     var consensus: ConsensusMode { proposal?.consensus ?? .client }
+
+    /// Whether Payload ACKs and NAKs go to the Delivery Group (cluster consensus: the leader
+    /// tallies them) rather than to the client.
+    var answersToGroup: Bool { consensus == .cluster && !direct }
 
     var isStoring: Bool {
         if case .storing = phase { return true }

@@ -91,4 +91,31 @@ import Testing
         guard case .put(let o)? = outcomes.first else { Issue.record("no outcome"); return }
         #expect(o.result == .failure(.staleTable(current: 6)))
     }
+
+    // MARK: - Immediate content of a Put Proposal (§ 12.1)
+
+    @Test("a Put Proposal carrying the whole chunk is stored at once and ACKed, without a rendezvous offer")
+    func immediatePutStoredDirectly() throws {
+        var s = try server()
+        let chunk = Payload(copying: [UInt8](repeating: 9, count: 300))
+        let id = RequestID(source: client, sequence: 3, subsequence: 5)
+        s.handle(Inbound(kind: .request, id: id, generation: 0, message: .putProposal(PutProposal(
+            negotiatingGroup: OneRow.row, contentHash: ContentHash.of(chunk), name: nil, chunkLength: 300,
+            deliveryGroup: group, maxDeliveryRate: 1_000_000_000, replicas: 3, consensus: .client, immediate: chunk))), now: t0)
+        let actions = s.pollActions()
+        #expect(sends(actions).isEmpty)  // no Put Accept
+        #expect(!actions.contains { if case .join = $0 { return true } else { return false } })
+        let store = try #require(actions.compactMap { a -> StoreRequest? in if case .effect(.store(let r)) = a { return r } else { return nil } }.first)
+        #expect(store.payload == chunk && store.contentHash == ContentHash.of(chunk))
+        #expect(s.calendar.reservations.isEmpty)
+
+        s.storeCompleted(token: store.token, result: .success(()), now: t0 + .microseconds(50))
+        let acks = sends(s.pollActions())
+        #expect(acks.count == 1)
+        #expect(acks.first?.target == .node(client))
+        guard case .payloadAck(let ack)? = acks.first?.message else { Issue.record("expected a Payload ACK"); return }
+        #expect(ack.proposal == id)
+        #expect(s.catalog.contains(ContentHash.of(chunk)))
+        #expect(s.openTransactions == 0)
+    }
 }

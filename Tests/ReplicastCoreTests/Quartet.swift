@@ -247,8 +247,8 @@ struct Quartet {
     }
 
     /// The next `kind` message (from `from`, if given) arrives with the last byte of its
-    /// bulk content flipped (a transfer's chunk, a Get Response's immediate content): at
-    /// every receiver, or only at `to`.
+    /// bulk content flipped (a transfer's chunk, a Get Response's or Put Proposal's immediate
+    /// content): at every receiver, or only at `to`.
     mutating func corruptNext(_ kind: Kind, from: NodeID? = nil, to: NodeID? = nil) {
         messageFaults.append(PendingFault(fault: .corrupt, kind: kind, from: from, to: to))
     }
@@ -599,6 +599,9 @@ struct Quartet {
         case .getResponse(var m):
             m.immediate = flip(m.immediate)
             copy.message = .getResponse(m)
+        case .putProposal(var m):
+            m.immediate = flip(m.immediate)
+            copy.message = .putProposal(m)
         default:
             preconditionFailure("nothing to corrupt in \(describe(out))")
         }

@@ -87,4 +87,71 @@ extension TranscriptTests {
         #expect(try q.putResult(put)?.get().attempts == 1)
         try expectClean(q)
     }
+
+    // MARK: - Immediate content
+
+    @Test("a small chunk carried whole in its Put Proposal: the members store it and ACK at once, with no rendezvous, in either consensus")
+    func immediatePut() throws {
+        let held = Quartet.chunk(6, count: 300), fresh = Quartet.chunk(7, count: 300), tight = Quartet.chunk(8, count: 300)
+        var q = try Quartet(holding: [s3: [held]], client: { $0.maxImmediatePut = 4096 })
+        let byClient = q.put(held)
+        try q.settle()
+        let byCluster = q.put(fresh, consensus: .cluster)
+        try q.settle()
+        q.setFreeBytes(100, on: s2)
+        let twoOfThree = q.put(tight, replicas: 2)
+        try q.settle()
+
+        #expect(q.transcript == [
+            "c1 -> NG: Put Proposal c1#1.5 (client, 3 replicas, immediate)",
+            "s3 -> c1: Put Accept c1#1.5: already stored",
+            "s1 -> c1: Payload ACK c1#1.5",
+            "s2 -> c1: Payload ACK c1#1.5",
+            "c1 -> NG: Relayed ACK c1#1.5: stored on [s1, s2, s3]",
+            // Whatever the consensus: there is no rendezvous to agree on.
+            "c1 -> NG: Put Proposal c1#2.5 (cluster, 3 replicas, immediate)",
+            "s1 -> c1: Payload ACK c1#2.5",
+            "s2 -> c1: Payload ACK c1#2.5",
+            "s3 -> c1: Payload ACK c1#2.5",
+            "c1 -> NG: Relayed ACK c1#2.5: stored on [s1, s2, s3]",
+            "c1 -> NG: Put Proposal c1#3.5 (client, 2 replicas, immediate)",
+            "s2 -> c1: Put Accept c1#3.5: not now",
+            "s1 -> c1: Payload ACK c1#3.5",
+            "s3 -> c1: Payload ACK c1#3.5",
+            "c1 -> NG: Relayed ACK c1#3.5: stored on [s1, s3]",
+        ])
+        #expect(q.putResult(byClient) == .success(PutReceipt(
+            contentHash: ContentHash.of(held), storedOn: [s1, s2], alreadyStored: [s3], transferred: true, attempts: 1)))
+        #expect(q.putResult(byCluster) == .success(PutReceipt(
+            contentHash: ContentHash.of(fresh), storedOn: OneRow.servers, alreadyStored: [], transferred: true, attempts: 1)))
+        #expect(q.putResult(twoOfThree) == .success(PutReceipt(
+            contentHash: ContentHash.of(tight), storedOn: [s1, s3], alreadyStored: [], transferred: true, attempts: 1)))
+        for s in OneRow.servers {
+            #expect(q.stores[s]!.chunks[ContentHash.of(fresh)] == fresh)
+            #expect(q.server(s).stats.acceptsOffered == 0)
+        }
+        try expectClean(q)
+    }
+
+    @Test("a proposal carrying a corrupted chunk is NAKed (hash mismatch) and the client proposes again")
+    func immediatePutCorrupted() throws {
+        let chunk = Quartet.chunk(6, count: 300)
+        var q = try Quartet(client: { $0.maxImmediatePut = 4096 })
+        q.corruptNext(.putProposal, to: s2)
+        let put = q.put(chunk)
+        try q.settle()
+        #expect(q.transcript == [
+            "c1 -> NG: Put Proposal c1#1.5 (client, 3 replicas, immediate) [corrupted to s2]",
+            "s1 -> c1: Payload ACK c1#1.5",
+            "s2 -> c1: Payload NAK c1#1.5: hashMismatch",
+            "s3 -> c1: Payload ACK c1#1.5",
+            "c1 -> NG: Put Proposal c1#1.10 (client, 3 replicas, immediate)",
+            "s1 -> c1: Put Accept c1#1.10: already stored",
+            "s3 -> c1: Put Accept c1#1.10: already stored",
+            "s2 -> c1: Payload ACK c1#1.10",
+            "c1 -> NG: Relayed ACK c1#1.10: stored on [s1, s2, s3]",
+        ])
+        #expect(try q.putResult(put)?.get().attempts == 2)
+        try expectClean(q)
+    }
 }
