@@ -89,7 +89,20 @@ extension ClientCore {
     }
 
     mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
-        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+        switch t.phase {
+        case .requesting:
+            break
+        case .awaitingTransfer(let chosen, _) where chosen == server:
+            // The accepted server could not read the chunk: ask again at once (after the
+            // back-off) rather than wait out its window.
+            if m.code == .corrupt { t.corruptDeliveries += 1 }
+            gets[seq] = t
+            retryGet(seq, now: now)
+            return
+        default:
+            return
+        }
         if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
         t.everAnswered = true
         if t.consensus == .client, let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) {
@@ -98,8 +111,16 @@ extension ClientCore {
         t.notFound.insert(server)
         gets[seq] = t
         if t.consensus == .cluster {
-            // The leader reports that no member holds the chunk.
-            failGet(seq, m.code == .corrupt ? .corrupt : .notFound)
+            if m.code == .notFound {
+                // The leader reports that no member holds the chunk.
+                failGet(seq, .notFound)
+            } else {
+                // The member the cluster chose could not deliver (its read failed): ask again,
+                // and another holder serves.
+                if m.code == .corrupt { t.corruptDeliveries += 1 }
+                gets[seq] = t
+                retryGet(seq, now: now)
+            }
         } else if answeredByAll(t) {
             chooseResponder(seq, now: now)
         }

@@ -220,10 +220,13 @@ extension ServerCore {
                 stats.transfersServed += 1
             }
         case .failure(let f):
-            if f == .corrupt { catalog.remove(hash) }
+            // The client is told this server cannot deliver (never "not found", which in
+            // cluster consensus is the group's answer that no member holds the chunk), and asks
+            // again. A copy the store found corrupt, or does not have, is forgotten.
+            if f == .corrupt || f == .notFound { catalog.remove(hash) }
             respond(.node(g.client), to: key, .errorGetResponse(ErrorGetResponse(
                 request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
-                code: f == .corrupt ? .corrupt : .notFound)), now: now)
+                code: f == .corrupt ? .corrupt : .unavailable)), now: now)
         }
         gets[key] = nil  // a holder never joined the delivery: nothing to leave
     }

@@ -459,15 +459,21 @@ import Testing
         let get = q.get(chunk, consensus: .cluster)
         try q.settle()
 
-        #expect(q.transcript.last == "s1 -> c1: Error Get Response c1#1.2: notFound")
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (cluster)",
+            "s1 -> NG: Get Response c1#1.2: offer",
+            "s2 -> NG: Get Response c1#1.2: offer",
+            "s3 -> NG: Get Response c1#1.2: offer",
+            // Not "not found" (the group's verdict that no member holds it): the client asks again.
+            "s1 -> c1: Error Get Response c1#1.2: unavailable",
+            "c1 -> NG: Get Request c1#1.4 (cluster)",
+            "s1 -> NG: Get Response c1#1.4: offer",
+            "s2 -> NG: Get Response c1#1.4: offer",
+            "s3 -> NG: Get Response c1#1.4: offer",
+            "s1 -> RG: Rendezvous Transfer c1#1.4 to [c1]",
+        ])
         let result = try #require(q.getResult(get))
-        withKnownIssue("""
-            ServerCore.getLoaded answers a failed read with Error Get Response (notFound for an I/O error), and \
-            ClientCore.onGetError in cluster consensus takes any Error Get Response for the leader's 'no member \
-            holds it': the get fails although s2 and s3 hold the chunk
-            """) {
-            #expect(result.map(\.payload) == .success(chunk))
-        }
+        #expect(result.map(\.payload) == .success(chunk))
         try expectClean(q)
     }
 
