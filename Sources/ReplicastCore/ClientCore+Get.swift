@@ -37,6 +37,7 @@ extension ClientCore {
         t.attempt += 1
         t.responses = [:]
         t.notFound = []
+        t.unavailable = []
         t.early = nil
         let at = pacer.schedule(now: now)
         if at > now {
@@ -75,7 +76,7 @@ extension ClientCore {
             gets[seq] = t  // a late answer: it only teaches the wait
             return
         }
-        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
         t.everAnswered = true
         t.responses[m.server] = m
         gets[seq] = t
@@ -103,7 +104,7 @@ extension ClientCore {
         default:
             return
         }
-        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
         t.everAnswered = true
         if t.consensus == .client, let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) {
             roundTrips.add(roundTrip)
@@ -126,14 +127,27 @@ extension ClientCore {
         }
     }
 
-    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, now: Instant) {
-        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+    /// A holder cannot deliver the chunk before `availableAt` (client consensus: one member's
+    /// answer; cluster consensus: the group's, when no member can deliver now). The client asks
+    /// again no earlier than that, unless another member delivers.
+    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, from server: NodeID, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
+        t.everAnswered = true
         t.unavailableUntil = min(t.unavailableUntil ?? m.availableAt, m.availableAt)
+        if t.consensus == .cluster {
+            gets[seq] = t
+            retryGet(seq, now: now)
+            return
+        }
+        if let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) { roundTrips.add(roundTrip) }
+        t.unavailable.insert(server)
         gets[seq] = t
+        if answeredByAll(t) { chooseResponder(seq, now: now) }
     }
 
     private func answeredByAll(_ t: GetTransaction) -> Bool {
-        Set(table.members(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound))
+        Set(table.members(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound).union(t.unavailable))
     }
 
     /// Client consensus: take immediate content, or choose the best responder and accept it.
@@ -150,7 +164,11 @@ extension ClientCore {
             return ($0.responseTime, $0.server) < ($1.responseTime, $1.server)
         }.first
         guard let best else {
-            if !t.notFound.isEmpty && answeredByAll(t) { failGet(seq, .notFound) } else { retryGet(seq, now: now) }
+            if !t.notFound.isEmpty && t.unavailable.isEmpty && answeredByAll(t) {
+                failGet(seq, .notFound)
+            } else {
+                retryGet(seq, now: now)
+            }
             return
         }
         if best.contentLength == UInt64(best.immediate.count) {
@@ -252,7 +270,8 @@ extension ClientCore {
         }
         ingress.release(t.requestID)
         t.phase = .backingOff
-        t.deadline = now + backoff(attempt: t.attempt)
+        // Not before a holder said it can deliver (Content Not Immediately Available).
+        t.deadline = max(now + backoff(attempt: t.attempt), t.unavailableUntil ?? now)
         gets[seq] = t
     }
 
@@ -262,10 +281,10 @@ extension ClientCore {
         case .requesting:
             if t.isProbe {
                 chooseResponder(seq, now: now)
-            } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
+            } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty || !t.unavailable.isEmpty) {
                 chooseResponder(seq, now: now)
             } else {
-                if t.responses.isEmpty && t.notFound.isEmpty { pacer.unanswered() }
+                if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.unanswered() }
                 retryGet(seq, now: now)
             }
         case .awaitingTransfer:

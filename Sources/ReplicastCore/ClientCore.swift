@@ -97,7 +97,7 @@ public struct ClientCore: Sendable {
         case .consensusAck(let m): onConsensusAck(m, now: now)
         case .getResponse(let m): onGetResponse(m, now: now)
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
-        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
+        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, from: inbound.source, now: now)
         case .rendezvousTransfer(let m): onRendezvousTransfer(m, from: inbound.source, now: now)
         case .staleGeneration(let m): onStaleGeneration(m, from: inbound.source)
         case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort:

@@ -30,6 +30,10 @@ struct GetTransaction: Sendable {
     var round = AnswerRound()
     var responses: [NodeID: GetResponse] = [:]
     var notFound: Set<NodeID> = []
+    /// Client consensus: members that hold the chunk but cannot deliver it now (Content Not
+    /// Immediately Available).
+    var unavailable: Set<NodeID> = []
+    /// The earliest time a holder said it can deliver (Content Not Immediately Available).
     var unavailableUntil: Instant?
     var everAnswered = false
     var corruptDeliveries = 0

@@ -70,6 +70,28 @@ extension ServerCore {
             return
         }
 
+        if let until = unreadable[hash] {
+            if until > now {
+                // Held, but its last read failed: the client (or the group) is told when to
+                // ask again rather than offered a delivery that would fail.
+                let notNow = Message.contentNotImmediatelyAvailable(ContentNotImmediatelyAvailable(
+                    request: id, negotiatingGroup: m.negotiatingGroup, availableAt: until))
+                respond(replyTarget, to: id, notNow, now: now)
+                if toClient {
+                    gets[id] = nil
+                } else {
+                    let collectDeadline = now + collectWait
+                    withGet(id) { g in
+                        g.answer(.unavailable(until), offer: nil, me: me)
+                        g.deadline = collectDeadline
+                    }
+                    decideIfAnsweredByAll(id, now: now)
+                }
+                return
+            }
+            unreadable[hash] = nil
+        }
+
         let length = catalog.length(of: hash) ?? 0
         let chunk = ServerGet.HeldChunk(hash: hash, name: name)
         let requestedRate = m.receptionWindows.first?.rate ?? configuration.reservedOutboundRate
@@ -138,6 +160,19 @@ extension ServerCore {
         decideIfAnsweredByAll(m.request, now: now)
     }
 
+    /// Cluster consensus: a peer holds the chunk but cannot deliver it now.
+    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, from server: NodeID, now: Instant) {
+        guard server != me, isMember(m.negotiatingGroup) else { return }
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
+            g.collect { $0.unavailable[server] = m.availableAt }
+            return g.round.record(server, of: members, now: now)
+        }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
+    }
+
     mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
         let fresh = ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
@@ -168,12 +203,18 @@ extension ServerCore {
                 return
             }
         } else if isAnsweredByAll(g), let answered = g.answered {
-            // Every member said it does not hold the chunk: the first designated one tells
-            // the client. (With answers missing, nobody speaks; the client retries.)
+            // No member can deliver: the first designated one tells the client, when a holder
+            // can (the earliest), or that no member holds the chunk. (With answers missing,
+            // nobody speaks; the client retries.)
             if table.designated(of: request.negotiatingGroup).first(where: answered.contains) == me {
-                send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
-                    request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
-                    code: .notFound)))
+                if let availableAt = answers.unavailable.values.min() {
+                    send(.node(g.client), .response, .contentNotImmediatelyAvailable(ContentNotImmediatelyAvailable(
+                        request: key, negotiatingGroup: request.negotiatingGroup, availableAt: availableAt)))
+                } else {
+                    send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
+                        request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
+                        code: .notFound)))
+                }
             }
         }
         if case .volunteer(let hash)? = answers.own {
@@ -202,6 +243,7 @@ extension ServerCore {
         let hash = chunk.hash
         switch result {
         case .success(let payload):
+            unreadable[hash] = nil
             switch purpose {
             case .immediate:
                 respond(.node(g.client), to: key, .getResponse(GetResponse(
@@ -223,7 +265,9 @@ extension ServerCore {
             // The client is told this server cannot deliver (never "not found", which in
             // cluster consensus is the group's answer that no member holds the chunk), and asks
             // again. A copy the store found corrupt, or does not have, is forgotten.
-            if f == .corrupt || f == .notFound { catalog.remove(hash) }
+            // A copy that could not be read for another reason (an I/O error) is not offered
+            // for a while: requests are answered Content Not Immediately Available.
+            if f == .corrupt || f == .notFound { catalog.remove(hash) } else { unreadable[hash] = now + configuration.grace }
             respond(.node(g.client), to: key, .errorGetResponse(ErrorGetResponse(
                 request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
                 code: f == .corrupt ? .corrupt : .unavailable)), now: now)

@@ -30,6 +30,9 @@ public struct ServerCore: Sendable {
     var pendingLoads: [LoadToken: PendingLoad] = [:]
     var groupRefs: [GroupAddress: Int] = [:]
     var pendingWriteBytes: UInt64 = 0
+    /// Chunks this server holds whose last read failed (an I/O error), and until when it does
+    /// not offer them: a Get Request for one is answered Content Not Immediately Available.
+    var unreadable: [HashID: Instant] = [:]
     var egressBusyUntil: Instant = .zero
     var actions: [ServerAction] = []
     private var nextSequence: UInt32 = 1
@@ -175,7 +178,8 @@ public struct ServerCore: Sendable {
         case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, from: inbound.source, now: now)
         case .payloadNak(let m): onPayloadNak(m, from: inbound.source)
-        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration:
+        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, from: inbound.source, now: now)
+        case .consensusAck, .staleGeneration:
             break  // addressed to clients
         }
     }

@@ -154,4 +154,70 @@ extension TranscriptTests {
         #expect(try q.putResult(put)?.get().attempts == 2)
         try expectClean(q)
     }
+
+    // MARK: - Reads that fail
+
+    @Test("get, client consensus: the accepted server cannot read the chunk; the client asks again and another holder serves while the first answers Content Not Immediately Available")
+    func unreadableChunkNotImmediatelyAvailable() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: everyServer(chunk))
+        q.failNextLoad(on: s1, with: .ioError)
+        let get = q.get(chunk)
+        try q.settle()
+
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (client)",
+            "s1 -> c1: Get Response c1#1.2: offer",
+            "s2 -> c1: Get Response c1#1.2: offer",
+            "s3 -> c1: Get Response c1#1.2: offer",
+            "c1 -> NG: Get Accept c1#1.2: s1",
+            "s1 -> c1: Error Get Response c1#1.2: unavailable",
+            "c1 -> NG: Get Request c1#1.4 (client)",
+            "s1 -> c1: Content Not Immediately Available c1#1.4",
+            "s2 -> c1: Get Response c1#1.4: offer",
+            "s3 -> c1: Get Response c1#1.4: offer",
+            "c1 -> NG: Get Accept c1#1.4: s2",
+            "s2 -> RG: Rendezvous Transfer c1#1.4 to [c1]",
+        ])
+        // The client did not wait out the failed window: it asked again after its back-off.
+        let failed = try #require(q.message("s1 -> c1: Error Get Response c1#1.2: unavailable"))
+        let again = try #require(q.message("c1 -> NG: Get Request c1#1.4 (client)"))
+        #expect(again.time - failed.time < .milliseconds(50))
+        #expect(try q.getResult(get)?.get().server == s2)
+        try expectClean(q)
+    }
+
+    @Test("get, cluster consensus, when the only holder cannot read the chunk: the group answers Content Not Immediately Available, and the client asks again then")
+    func onlyHolderNotImmediatelyAvailable() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: [s1: [chunk]])
+        q.failNextLoad(on: s1, with: .ioError)
+        let get = q.get(chunk, consensus: .cluster)
+        try q.settle()
+
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (cluster)",
+            "s1 -> NG: Get Response c1#1.2: offer",
+            "s2 -> NG: Error Get Response c1#1.2: notFound",
+            "s3 -> NG: Error Get Response c1#1.2: notFound",
+            "s1 -> c1: Error Get Response c1#1.2: unavailable",
+            "c1 -> NG: Get Request c1#1.4 (cluster)",
+            "s1 -> NG: Content Not Immediately Available c1#1.4",
+            "s2 -> NG: Error Get Response c1#1.4: notFound",
+            "s3 -> NG: Error Get Response c1#1.4: notFound",
+            // The first designated member speaks for the group: not "not found", but when.
+            "s2 -> c1: Content Not Immediately Available c1#1.4",
+            "c1 -> NG: Get Request c1#1.6 (cluster)",
+            "s1 -> NG: Get Response c1#1.6: offer",
+            "s2 -> NG: Error Get Response c1#1.6: notFound",
+            "s3 -> NG: Error Get Response c1#1.6: notFound",
+            "s1 -> RG: Rendezvous Transfer c1#1.6 to [c1]",
+        ])
+        // The client asked again no earlier than s1 said it could deliver.
+        let failed = try #require(q.message("s1 -> c1: Error Get Response c1#1.2: unavailable"))
+        let third = try #require(q.message("c1 -> NG: Get Request c1#1.6 (cluster)"))
+        #expect(third.time >= failed.time + q.server(s1).configuration.grace)
+        #expect(try q.getResult(get)?.get().payload == chunk)
+        try expectClean(q)
+    }
 }

@@ -467,10 +467,11 @@ import Testing
             // Not "not found" (the group's verdict that no member holds it): the client asks again.
             "s1 -> c1: Error Get Response c1#1.2: unavailable",
             "c1 -> NG: Get Request c1#1.4 (cluster)",
-            "s1 -> NG: Get Response c1#1.4: offer",
+            // s1 does not offer what it just failed to read: another holder is chosen.
+            "s1 -> NG: Content Not Immediately Available c1#1.4",
             "s2 -> NG: Get Response c1#1.4: offer",
             "s3 -> NG: Get Response c1#1.4: offer",
-            "s1 -> RG: Rendezvous Transfer c1#1.4 to [c1]",
+            "s2 -> RG: Rendezvous Transfer c1#1.4 to [c1]",
         ])
         let result = try #require(q.getResult(get))
         #expect(result.map(\.payload) == .success(chunk))
