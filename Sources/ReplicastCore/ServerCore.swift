@@ -34,6 +34,11 @@ public struct ServerCore: Sendable {
     /// not offer them: a Get Request for one is answered Content Not Immediately Available.
     var unreadable: [HashID: Instant] = [:]
     var egressBusyUntil: Instant = .zero
+    /// Paces what this server sends unannounced (every message but a Rendezvous Transfer,
+    /// which is booked) within its unsolicited outbound allocation, as a client's requests are.
+    public internal(set) var pacer: RequestPacer
+    /// The latest time the server was driven at (the `now` of its entry points).
+    var clock: Instant = .zero
     var actions: [ServerAction] = []
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
@@ -47,6 +52,9 @@ public struct ServerCore: Sendable {
         self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate - min(standing, configuration.reservedInboundRate))
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
+        self.pacer = RequestPacer(
+            allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.unsolicitedMessageCost,
+            burst: configuration.unsolicitedBurst)
         self.nextSequence = max(configuration.firstSequence, 1)
         // A server listens on the Negotiating Group of every row it belongs to.
         for address in Set(table.rows(containing: configuration.id).compactMap { table.row($0)?.addresses.negotiating.first })
@@ -108,11 +116,26 @@ public struct ServerCore: Sendable {
     mutating func respond(_ target: Target, to request: RequestID, _ message: Message, now: Instant) {
         let out = Outbound(target: target, kind: .response, id: newID(), message: message)
         cache.record(out, for: request, now: now)
-        actions.append(.send(out))
+        actions.append(.send(unsolicited(out)))
     }
 
     mutating func send(_ target: Target, _ kind: MessageKind, _ message: Message, pacing: RendezvousWindow? = nil) {
-        actions.append(.send(Outbound(target: target, kind: kind, id: newID(), message: message, pacing: pacing)))
+        let out = Outbound(target: target, kind: kind, id: newID(), message: message, pacing: pacing)
+        actions.append(.send(pacing == nil ? unsolicited(out) : out))
+    }
+
+    /// Holds an unannounced message to the unsolicited outbound allocation: it leaves now, or,
+    /// once the allocation's burst is spent, when the pacer's rate allows (its pacing window
+    /// starts then). A Get Response's immediate content counts on top of the message.
+    mutating func unsolicited(_ out: Outbound) -> Outbound {
+        var bulk = 0
+        if case .getResponse(let m) = out.message { bulk = m.immediate.count }
+        var at = clock
+        for _ in 0...(bulk / max(configuration.unsolicitedMessageCost, 1)) { at = pacer.schedule(now: clock) }
+        guard at > clock else { return out }
+        var paced = out
+        paced.pacing = RendezvousWindow(start: at, duration: .nanoseconds(1), rate: max(1, configuration.allocation.unsolicitedOutbound))
+        return paced
     }
 
     mutating func join(_ group: GroupAddress) {
@@ -139,6 +162,7 @@ public struct ServerCore: Sendable {
 
     /// Feeds one decoded message (from a Negotiating Group, a Rendezvous Group or unicast).
     public mutating func handle(_ inbound: Inbound, now: Instant) {
+        clock = max(clock, now)
         guard inbound.generation == table.generation else {
             // Generations are serial numbers (they may wrap): `isStale` tells which table is older.
             if table.isStale(inbound.generation) {
@@ -161,7 +185,7 @@ public struct ServerCore: Sendable {
         // A retransmitted request is answered from the cache, never acted on twice.
         if inbound.kind == .request, cache.contains(inbound.id) {
             stats.duplicateRequests += 1
-            for out in cache.responses(for: inbound.id, now: now) ?? [] { actions.append(.send(out)) }
+            for out in cache.responses(for: inbound.id, now: now) ?? [] { actions.append(.send(unsolicited(out))) }
             return
         }
         switch inbound.message {
@@ -186,6 +210,7 @@ public struct ServerCore: Sendable {
 
     /// The storage layer finished a store request.
     public mutating func storeCompleted(token: StoreToken, result: Result<Void, StoreFailure>, now: Instant) {
+        clock = max(clock, now)
         guard let work = pendingStores.removeValue(forKey: token) else { return }
         switch work {
         case .put(let proposal, let bytes):
@@ -199,12 +224,14 @@ public struct ServerCore: Sendable {
 
     /// The storage layer finished a load request.
     public mutating func loadCompleted(token: LoadToken, result: Result<Payload, StoreFailure>, now: Instant) {
+        clock = max(clock, now)
         guard let work = pendingLoads.removeValue(forKey: token) else { return }
         getLoaded(work.request, purpose: work.purpose, result: result, now: now)
     }
 
     /// The runtime's reassembler gave up on a transfer (fragments missing at its timeout).
     public mutating func transferIncomplete(_ transferID: RequestID, now: Instant) {
+        clock = max(clock, now)
         // The transfer's id differs from the proposal's by its sub-sequence only: the
         // proposal is the latest one of that transaction sent before the transfer (a server
         // may still hold an earlier attempt's proposal).
@@ -220,6 +247,7 @@ public struct ServerCore: Sendable {
     /// Expires reservations and transactions whose time has passed, and decides cluster
     /// consensus rounds whose collection time is over.
     public mutating func handleTimeout(now: Instant) {
+        clock = max(clock, now)
         for key in calendar.expire(now: now) { stats.expiredReservations += 1; _ = key }
         for key in puts.keys.sorted(by: { ($0.source, $0.sequence, $0.subsequence) < ($1.source, $1.sequence, $1.subsequence) })
         where puts[key].map({ $0.deadline <= now }) ?? false {

@@ -220,4 +220,30 @@ extension TranscriptTests {
         #expect(try q.getResult(get)?.get().payload == chunk)
         try expectClean(q)
     }
+
+    // MARK: - Unsolicited allocation
+
+    @Test("a server's answers (Get Responses here) stay within its unsolicited outbound allocation: a burst, then its rate")
+    func serverAnswersPaced() throws {
+        let chunk = Quartet.chunk(2)
+        // 100 answers a second at 256 bytes each, after a burst of 32.
+        var q = try Quartet(holding: everyServer(chunk), servers: { $0.allocation.unsolicitedOutbound = 25_600 })
+        let gets = (0..<40).map { _ in q.get(chunk) }
+        try q.settle(maxSteps: 100_000)
+
+        for s in OneRow.servers {
+            let times = q.sent.filter { sent in
+                if case .rendezvousTransfer = sent.outbound.message { return false }
+                return sent.from == s
+            }.map(\.time)
+            let first = try #require(times.first)
+            #expect(times.count >= 40)
+            for (i, t) in times.enumerated() {
+                let allowed = 32 + Double((t - first).nanoseconds) / 1e9 * 100
+                #expect(Double(i + 1) <= allowed + 1, "\(s): message \(i + 1) at \(t - first)")
+            }
+        }
+        for get in gets { #expect(try q.getResult(get)?.get().payload == chunk) }
+        try expectClean(q)
+    }
 }
