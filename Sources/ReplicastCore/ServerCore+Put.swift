@@ -27,10 +27,10 @@ extension ServerCore {
         }
 
         let answer: PutAccept.Answer
-        if catalog.contains(m.contentHash) {
+        if holds(m) {
             answer = .alreadyStored
             stats.alreadyStored += 1
-        } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
             answer = .notNow(earliestRetry: now + configuration.maxWait)
             stats.notNow += 1
         } else if !configuration.reservations {
@@ -105,10 +105,10 @@ extension ServerCore {
             return
         }
         let answer: PutAccept.Answer?
-        if catalog.contains(m.contentHash) {
+        if holds(m) {
             answer = .alreadyStored
             stats.alreadyStored += 1
-        } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
             answer = .notNow(earliestRetry: now + configuration.maxWait)
             stats.notNow += 1
         } else {
@@ -131,6 +131,15 @@ extension ServerCore {
         pendingWriteBytes += m.chunkLength
         actions.append(.effect(.store(StoreRequest(
             token: token, contentHash: m.contentHash, name: m.name, payload: m.immediate, designated: true))))
+    }
+
+    /// Whether this server stores what `m` proposes: the content, and for a named chunk that
+    /// name and version too. Content stored under other names (or none) is not enough: the put
+    /// goes on as if it were not stored (the store writes no second copy, and records the name
+    /// when the verified bytes come), so that the new version is found.
+    func holds(_ m: PutProposal) -> Bool {
+        guard catalog.contains(m.contentHash) else { return false }
+        return m.name.map { catalog.contains(m.contentHash, named: $0) } ?? true
     }
 
     func answeredByAll(_ answers: [NodeID: PutAccept.Answer], row: RowID) -> Bool {

@@ -45,6 +45,29 @@ extension TranscriptTests {
         try expectClean(q)
     }
 
+    @Test("a Named Put Proposal of content already stored under another version records the new version, and a get of the newest returns it")
+    func namedReputRecordsTheNewVersion() throws {
+        var q = try Quartet()
+        let manifest = Quartet.chunk(5)
+        let v1 = name("photos/cat", version: 1), v2 = name("photos/cat", version: 2)
+        let first = q.put(manifest, name: v1)
+        try q.settle()
+        #expect(try q.putResult(first)?.get().storedOn == OneRow.servers)
+        let second = q.put(manifest, name: v2)
+        try q.settle()
+        #expect(try q.putResult(second)?.get() != nil)
+        for s in OneRow.servers {
+            #expect(q.server(s).catalog.newest(bucket: v2.bucket, name: v2.name, in: 0...UInt64.max)?.0 == v2, "\(s)")
+        }
+
+        let byClient = q.get(newest(v2))
+        let byCluster = q.get(newest(v2), consensus: .cluster)
+        try q.settle()
+        #expect(try q.getResult(byClient)?.get().name == v2)
+        #expect(try q.getResult(byCluster)?.get().name == v2)
+        try expectClean(q)
+    }
+
     // MARK: - Bookings
 
     @Test("a Rendezvous Transfer no reservation booked is refused (Payload NAK unexpected) and not stored; the client then proposes")
