@@ -330,7 +330,7 @@ extension ServerCore {
             }
             releasePut(key)
         case .failure(let f):
-            // The leader's store is over too: its NAK ends the put with a report at once.
+            // The leader's store is over too: it NAKs, and goes on collecting its peers' answers.
             withPut(key) { _ = $0.leaderStored(acked: false, me: me) }
             nak(key, f == .hashMismatch ? .hashMismatch : .storageFailure)
         }
@@ -366,7 +366,15 @@ extension ServerCore {
         } else {
             send(.node(p.client), .response, nak)
         }
-        if p.isLeader { leaderCheck(key, force: true) } else { releasePut(key) }
+        if p.isLeader {
+            // The leader's own NAK is one answer of the tally: it still reports the members that
+            // stored the chunk, once they have all answered (or at its deadline).
+            let me = self.me
+            withPut(key) { _ = $0.countMemberAnswer(me, acked: false) }
+            leaderCheck(key)
+        } else {
+            releasePut(key)
+        }
     }
 
     /// Releases the reservation, leaves the group, forgets the put.

@@ -39,8 +39,8 @@ import ReplicastWire
 /// nothing more), and so does the deadline once nothing is left to decide or report; while
 /// storing, the deadline moves on.
 /// In any phase, a transfer that does not list the server releases the put, and so does a NAK
-/// (declined window, incomplete transfer, failed store), except that the leader then reports
-/// at once.
+/// (declined window, incomplete transfer, failed store), except that the leader counts its own
+/// NAK and goes on leading until its peers have answered.
 struct ServerPut: Sendable {
     enum Phase: Sendable {
         /// Cluster consensus: collecting every member's answer.
@@ -76,8 +76,8 @@ struct ServerPut: Sendable {
         enum Role: Sendable {
             /// ACKs (or NAKs) the chunk, then is released.
             case member
-            /// The cluster leader: counts its own ACK and goes back to `leading` (after a failed
-            /// store it NAKs and reports at once).
+            /// The cluster leader: counts its own ACK (or, after a failed store, its NAK) and goes
+            /// back to `leading`.
             case leader(LeaderTally)
             /// Cluster consensus not decided yet (the transfer came before the last answer or
             /// the collection time's end), or the proposal never seen: the answers are still

@@ -438,12 +438,7 @@ import Testing
             if case .consensusAck(let m) = s.outbound.message { return m } else { return nil }
         }.first)
         #expect(q.stores[s1]!.chunks[ContentHash.of(chunk)] == chunk && q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
-        withKnownIssue("""
-            ServerCore.nak on the leader forces leaderCheck at once: the Consensus ACK goes before the peers' \
-            Payload ACKs arrive, says stored on [], and the leader leaves the RG, so they reach nobody
-            """) {
-            #expect(first.storedOn == [s1, s3])
-        }
+        #expect(first.storedOn == [s1, s3])
         // The retry repairs it: s1 and s3 answer already stored.
         let receipt = try #require(try q.putResult(put)?.get())
         #expect(receipt.attempts == 2)
