@@ -132,7 +132,12 @@ extension ClientCore {
         for (server, answer) in t.answers {
             switch answer {
             case .alreadyStored: t.alreadyStored.insert(server)
-            case .proposedRendezvous(let w): offers[server] = w
+            case .proposedRendezvous(let w):
+                // An offer whose window began before now (a decision at the collection deadline,
+                // after a missing answer) is taken as starting now: the agreed window never
+                // starts in the past, and a chosen member books it anew or declines it, so the
+                // transfer never leaves outside the members' bookings.
+                offers[server] = w.start >= now ? w : RendezvousWindow(start: now, duration: w.duration, rate: w.rate)
             case .notNow: break
             }
         }

@@ -392,6 +392,10 @@ import Testing
         q.dropNext(.putAccept, from: s3)
         let chunk = Quartet.chunk(1)
         let put = q.put(chunk, replicas: 2)
+        // Up to the moment the decision reaches the members, before the transfer does.
+        try q.run(until: t0 + q.client.configuration.initialCollectTimeout + q.latency)
+        let proposal = RequestID(source: OneRow.client, sequence: 1, subsequence: 5)
+        let booked = [s1, s2].map { s in q.server(s).calendar.reservations.first { $0.key == proposal }?.window }
         try q.settle()
 
         #expect(q.transcript == [
@@ -411,12 +415,10 @@ import Testing
         // s3 offered, so it is in the RG and hears the decision that leaves it out.
         #expect(decision.receivers == OneRow.servers)
         let window = try #require(transfer.outbound.pacing)
-        withKnownIssue("""
-            ClientCore.decide takes the offered windows as they are when it decides at its collection deadline: \
-            they began long before, so the transfer leaves at once, outside every member's booking
-            """) {
-            #expect(window.start >= decision.time)
-        }
+        // The offers had begun long before: the agreed window starts at the decision, and the
+        // chosen members booked it anew, so the transfer leaves within their bookings.
+        #expect(window.start >= decision.time)
+        #expect(booked == [window, window])
         #expect(q.putResult(put) == .success(PutReceipt(
             contentHash: ContentHash.of(chunk), storedOn: [s1, s2], alreadyStored: [], transferred: true, attempts: 1)))
         #expect(q.stores[s3]!.chunks.isEmpty)
