@@ -173,12 +173,18 @@ extension ServerCore {
         decideIfAnsweredByAll(m.request, now: now)
     }
 
-    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID) {
+    /// A peer volunteers to keep a copy: it joins the delivery, and (cluster consensus) its
+    /// request is its answer of the round (it may come before the Get Request).
+    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
-        let fresh = ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
-        withGet(m.request, creating: fresh) { g in
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
             g.volunteers.insert(server)
+            return g.round.record(server, of: members, now: now)
         }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
     }
 
     /// Cluster consensus: the best offer (newest version, earliest time, lowest id) serves.
@@ -218,7 +224,12 @@ extension ServerCore {
             }
         }
         if case .volunteer(let hash)? = answers.own {
-            withGet(key) { $0.phase = .volunteering(hash) }
+            // Awaits the transfer, which the serving member sends once it has read the chunk.
+            let deadline = now + configuration.grace
+            withGet(key) { g in
+                g.phase = .volunteering(hash)
+                g.deadline = max(g.deadline, deadline)
+            }
         } else {
             gets[key] = nil
         }

@@ -199,7 +199,7 @@ public struct ServerCore: Sendable {
         case .getResponse(let m): onGetResponse(m, now: now)
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
         case .getAccept(let m): onGetAccept(m, id: inbound.id, now: now)
-        case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source)
+        case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source, now: now)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, from: inbound.source, now: now)
         case .payloadNak(let m): onPayloadNak(m, from: inbound.source)
         case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, from: inbound.source, now: now)

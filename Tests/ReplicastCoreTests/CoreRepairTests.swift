@@ -118,4 +118,19 @@ import Testing
         #expect(s.catalog.contains(ContentHash.of(chunk)))
         #expect(s.openTransactions == 0)
     }
+
+    // MARK: - Additional Target Request
+
+    @Test("an Additional Target Request that comes before the Get Request keeps its state for the grace time from now")
+    func additionalTargetRequestDeadline() throws {
+        var s = try server()
+        let now = Instant(nanoseconds: 100_000_000_000)
+        let hash = ContentHash.of(Payload(copying: [1]))
+        s.handle(Inbound(kind: .notification, id: RequestID(source: OneRow.servers[2], sequence: 1), generation: 0,
+                         message: .additionalTargetRequest(AdditionalTargetRequest(
+                            request: RequestID(source: client, sequence: 4, subsequence: 2), negotiatingGroup: OneRow.row,
+                            deliveryGroup: group, contentHash: hash))), now: now)
+        #expect(s.openTransactions == 1)
+        #expect(s.nextDeadline == now + s.configuration.grace)
+    }
 }
