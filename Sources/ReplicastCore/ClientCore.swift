@@ -80,9 +80,10 @@ public struct ClientCore: Sendable {
         return base * (1 << Int(min(attempt, 6) - 1))
     }
 
-    /// A randomized back-off for `attempt` (Aloha): uniform in [0.5, 1.5) x base x 2^(attempt-1).
+    /// A randomized back-off after attempt `attempt` (Aloha): uniform in [0.5, 1.5) x base x
+    /// 2^(attempt-1), the exponent capped at 10 (so base after the first attempt).
     mutating func backoff(attempt: UInt16) -> Duration {
-        let base = configuration.retryBackoff.nanoseconds << min(Int64(attempt), 10)
+        let base = configuration.retryBackoff.nanoseconds << min(Int64(max(attempt, 1) - 1), 10)
         let jitter = Double(rng.next() % 1000) / 1000.0 + 0.5
         return .nanoseconds(Int64(Double(base) * jitter))
     }

@@ -269,4 +269,21 @@ extension TranscriptTests {
         for get in gets { #expect(try q.getResult(get)?.get().payload == chunk) }
         try expectClean(q)
     }
+
+    // MARK: - Back-off
+
+    @Test("the back-off before attempt a + 1 is retryBackoff × 2^(a − 1) × a factor in [0.5, 1.5)")
+    func backoffDoublesFromTheBase() throws {
+        for seed in UInt64(1)...12 {
+            var q = try Quartet(seed: seed)
+            q.failNextStore(on: s2, with: .ioError)
+            _ = q.put(Quartet.chunk(1))
+            try q.settle()
+            let aborted = try #require(q.message("c1 -> RG: Transfer Abort c1#1.5: superseded [no receiver]"))
+            let retried = try #require(q.message("c1 -> NG: Put Proposal c1#1.10 (client, 3 replicas)"))
+            let base = q.client.configuration.retryBackoff  // attempt 1: × 2^0
+            let waited = retried.time - aborted.time
+            #expect(waited >= base / 2 && waited < base * 3 / 2, "seed \(seed): \(waited)")
+        }
+    }
 }
