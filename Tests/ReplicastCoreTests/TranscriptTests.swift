@@ -425,7 +425,7 @@ import Testing
         try expectClean(q)
     }
 
-    // MARK: - Known issues of the core, pinned by what it should do
+    // MARK: - Issues the core had, pinned by what it does now
 
     @Test("cluster consensus: when the leader's own store fails, its Consensus ACK still lists the members that stored the chunk")
     func leaderNakWaitsForItsPeers() throws {
