@@ -245,7 +245,9 @@ extension ClientCore {
     mutating func finishProbe(_ seq: UInt32) {
         guard let t = gets.removeValue(forKey: seq) else { return }
         let hash = t.expectedHash ?? .zero
-        actions.append(.effect(.locate(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted()))))
+        // A member that cannot deliver the chunk now (Content Not Immediately Available) holds it too.
+        let holders = Set(t.responses.keys).union(t.unavailable).sorted()
+        actions.append(.effect(.locate(t.token, LocateReport(contentHash: hash, holders: holders))))
     }
 
     /// Ends get `seq` (if it is still in progress) with `error`: its ingress booking is

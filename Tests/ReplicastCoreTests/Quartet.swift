@@ -218,6 +218,20 @@ struct Quartet {
         return token
     }
 
+    /// The client starts a locate probe of `payload`'s chunk now.
+    @discardableResult
+    mutating func locate(_ payload: Payload) -> TransactionToken {
+        let token = client.locate(ContentHash.of(payload), now: now)
+        performClient()
+        return token
+    }
+
+    /// What locate probe `token` found, if it has ended.
+    func locateResult(_ token: TransactionToken) -> LocateReport? {
+        for case .locate(let t, let report) in outcomes where t == token { return report }
+        return nil
+    }
+
     /// How put `token` ended, if it has.
     func putResult(_ token: TransactionToken) -> Result<PutReceipt, PutError>? {
         for case .put(let o) in outcomes where o.token == token { return o.result }

@@ -210,6 +210,25 @@ extension TranscriptTests {
         try expectClean(q)
     }
 
+    @Test("a locate probe counts a member that cannot deliver the chunk now among its holders")
+    func locateCountsUnavailableHolders() throws {
+        let chunk = Quartet.chunk(2)
+        var q = try Quartet(holding: everyServer(chunk))
+        q.failNextLoad(on: s1, with: .ioError)
+        _ = q.get(chunk)
+        try q.settle()
+        let probe = q.locate(chunk)
+        try q.settle()
+        #expect(q.transcript.suffix(4) == [
+            "c1 -> NG: Get Request c1#2.2 (client)",
+            "s1 -> c1: Content Not Immediately Available c1#2.2",
+            "s2 -> c1: Get Response c1#2.2: offer",
+            "s3 -> c1: Get Response c1#2.2: offer",
+        ])
+        #expect(q.locateResult(probe)?.holders == OneRow.servers)
+        try expectClean(q)
+    }
+
     @Test("get, cluster consensus, when the only holder cannot read the chunk: the group answers Content Not Immediately Available, and the client asks again then")
     func onlyHolderNotImmediatelyAvailable() throws {
         let chunk = Quartet.chunk(2)
