@@ -29,7 +29,9 @@ import ReplicastWire
 ///   client in one Consensus ACK (at the latest at its deadline); then released.
 /// - `storing`: the Rendezvous Transfer listed this server and its chunk is being written. A
 ///   transfer that lists the server moves it here from any other phase, or creates the put here
-///   when the server holds none (a transfer on a standing reservation, which has no proposal).
+///   when the server holds none and keeps a standing reservation for its sender (which sends no
+///   proposal; any other such transfer is refused). A proposal carrying the whole chunk also
+///   starts a put here (`direct`), answered to the client.
 ///   When the store completes the server ACKs (or NAKs) and is released, except the leader,
 ///   which goes back to `leading` with its own answer counted. A put whose cluster consensus
 ///   was not decided yet when the transfer came still collects answers, and may decide while
