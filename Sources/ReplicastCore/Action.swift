@@ -27,7 +27,8 @@ public struct Outbound: Sendable, Equatable {
     public var id: RequestID
     public var message: Message
     /// For a Rendezvous Transfer: do not start before this time, and never exceed this rate
-    /// (bytes per second). Nil for unsolicited messages.
+    /// (bytes per second). For an unsolicited message that its sender's unsolicited allocation
+    /// holds back: do not send before this time. Nil for unsolicited messages due at once.
     public var pacing: RendezvousWindow?
 
     public init(target: Target, kind: MessageKind, id: RequestID, message: Message, pacing: RendezvousWindow? = nil) {

@@ -35,6 +35,12 @@ public struct ChunkCatalog: Sendable {
         }
     }
 
+    /// Whether `hash` is stored as the named chunk `name` (that bucket, name and version).
+    public func contains(_ hash: HashID, named name: ChunkName) -> Bool {
+        guard chunks[hash] != nil else { return false }
+        return names[NameKey(bucket: name.bucket, name: name.name)]?.contains { $0.version == name.version && $0.hash == hash } ?? false
+    }
+
     /// Forgets a chunk (evicted volunteer copy, or failed verification).
     public mutating func remove(_ hash: HashID) {
         chunks[hash] = nil

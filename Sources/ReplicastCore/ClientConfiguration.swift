@@ -46,6 +46,10 @@ public struct ClientConfiguration: Sendable {
     public var standingReservation: StandingReservation?
     /// Largest chunk a server may return as immediate content in a Get Response.
     public var maxImmediate: UInt32 = 4096
+    /// Largest chunk a put sends whole in its Put Proposal (immediate content): the members
+    /// store it at once and ACK, with no rendezvous (PROTOCOL.md § 12.1). 0 (the default):
+    /// every put negotiates a rendezvous.
+    public var maxImmediatePut: UInt32 = 0
     /// Chooses the Rendezvous Group in client consensus.
     public var policy: any RendezvousPolicy = DefaultRendezvousPolicy()
     /// Seed of the back-off randomness.

@@ -37,6 +37,8 @@ extension ClientCore {
         t.attempt += 1
         t.responses = [:]
         t.notFound = []
+        t.unavailable = []
+        t.early = nil
         let at = pacer.schedule(now: now)
         if at > now {
             t.phase = .paced
@@ -74,16 +76,35 @@ extension ClientCore {
             gets[seq] = t  // a late answer: it only teaches the wait
             return
         }
-        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
         t.everAnswered = true
         t.responses[m.server] = m
         gets[seq] = t
         if t.consensus == .client && answeredByAll(t) { chooseResponder(seq, now: now) }
+        // Cluster consensus, named get: the serving member's response names the version of
+        // a delivery that came first.
+        if t.consensus == .cluster, let early = t.early, early.server == m.server, early.hash == m.contentHash {
+            deliver(seq, payload: early.payload, hash: early.hash, name: m.name, server: early.server,
+                    volunteers: early.volunteers, immediate: false, now: now)
+        }
     }
 
     mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
-        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
-        if t.responses.isEmpty && t.notFound.isEmpty { pacer.answered() }
+        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+        switch t.phase {
+        case .requesting:
+            break
+        case .awaitingTransfer(let chosen, _) where chosen == server:
+            // The accepted server could not read the chunk: ask again at once (after the
+            // back-off) rather than wait out its window.
+            if m.code == .corrupt { t.corruptDeliveries += 1 }
+            gets[seq] = t
+            retryGet(seq, now: now)
+            return
+        default:
+            return
+        }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
         t.everAnswered = true
         if t.consensus == .client, let roundTrip = t.round.record(server, of: expectedAnswerers(of: t.row), now: now) {
             roundTrips.add(roundTrip)
@@ -91,21 +112,42 @@ extension ClientCore {
         t.notFound.insert(server)
         gets[seq] = t
         if t.consensus == .cluster {
-            // The leader reports that no member holds the chunk.
-            failGet(seq, m.code == .corrupt ? .corrupt : .notFound)
+            if m.code == .notFound {
+                // The leader reports that no member holds the chunk.
+                failGet(seq, .notFound)
+            } else {
+                // The member the cluster chose could not deliver (its read failed): ask again,
+                // and another holder serves.
+                if m.code == .corrupt { t.corruptDeliveries += 1 }
+                gets[seq] = t
+                retryGet(seq, now: now)
+            }
         } else if answeredByAll(t) {
             chooseResponder(seq, now: now)
         }
     }
 
-    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, now: Instant) {
-        guard let seq = currentGet(m.request), var t = gets[seq] else { return }
+    /// A holder cannot deliver the chunk before `availableAt` (client consensus: one member's
+    /// answer; cluster consensus: the group's, when no member can deliver now). The client asks
+    /// again no earlier than that, unless another member delivers.
+    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, from server: NodeID, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], case .requesting = t.phase else { return }
+        if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.answered() }
+        t.everAnswered = true
         t.unavailableUntil = min(t.unavailableUntil ?? m.availableAt, m.availableAt)
+        if t.consensus == .cluster {
+            gets[seq] = t
+            retryGet(seq, now: now)
+            return
+        }
+        if let roundTrip = t.round.record(server, of: table.members(of: t.row), now: now) { roundTrips.add(roundTrip) }
+        t.unavailable.insert(server)
         gets[seq] = t
+        if answeredByAll(t) { chooseResponder(seq, now: now) }
     }
 
     func answeredByAll(_ t: GetTransaction) -> Bool {
-        Set(expectedAnswerers(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound))
+        Set(expectedAnswerers(of: t.row)).isSubset(of: Set(t.responses.keys).union(t.notFound).union(t.unavailable))
     }
 
     /// Client consensus: take immediate content, or choose the best responder and accept it.
@@ -122,7 +164,11 @@ extension ClientCore {
             return ($0.responseTime, $0.server) < ($1.responseTime, $1.server)
         }.first
         guard let best else {
-            if !t.notFound.isEmpty && answeredByAll(t) { failGet(seq, .notFound) } else { retryGet(seq, now: now) }
+            if !t.notFound.isEmpty && t.unavailable.isEmpty && answeredByAll(t) {
+                failGet(seq, .notFound)
+            } else {
+                retryGet(seq, now: now)
+            }
             return
         }
         if best.contentLength == UInt64(best.immediate.count) {
@@ -142,8 +188,8 @@ extension ClientCore {
         gets[seq] = t
     }
 
-    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, now: Instant) {
-        guard let seq = currentGet(m.request), let t = gets[seq], !t.isProbe else { return }
+    mutating func onRendezvousTransfer(_ m: RendezvousTransfer, from source: NodeID, now: Instant) {
+        guard let seq = currentGet(m.request), var t = gets[seq], !t.isProbe else { return }
         let server: NodeID
         let name: ChunkName?
         switch t.phase {
@@ -151,16 +197,26 @@ extension ClientCore {
             server = s
             name = response.name
         case .requesting where t.consensus == .cluster:
-            server = m.members.first { $0 != configuration.id } ?? configuration.id
-            name = nil
+            // The member the cluster chose sends the transfer; for a named get it told this
+            // client the version in its Get Response (the transfer does not carry it).
+            server = source
+            name = t.responses[source].flatMap { $0.contentHash == m.contentHash ? $0.name : nil }
         default:
             return
         }
         let tokens = Int(m.trackingTokensLength)
         guard tokens <= m.content.count else { return }
         let chunk = m.content.slice(tokens..<m.content.count)
+        let volunteers = m.members.filter { $0 != configuration.id && !$0.isClient }
+        if case .named = t.target, name == nil {
+            // The response naming the version has not come yet: keep the delivery until it does.
+            guard t.early == nil else { return }
+            t.early = GetTransaction.EarlyDelivery(payload: chunk, hash: m.contentHash, server: server, volunteers: volunteers)
+            gets[seq] = t
+            return
+        }
         deliver(seq, payload: chunk, hash: m.contentHash, name: name, server: server,
-                volunteers: m.members.filter { $0 != configuration.id && !$0.isClient }, immediate: false, now: now)
+                volunteers: volunteers, immediate: false, now: now)
     }
 
     /// Verifies a delivered chunk and completes the get, or retries on a bad copy.
@@ -189,7 +245,9 @@ extension ClientCore {
     mutating func finishProbe(_ seq: UInt32) {
         guard let t = gets.removeValue(forKey: seq) else { return }
         let hash = t.expectedHash ?? .zero
-        actions.append(.effect(.locate(t.token, LocateReport(contentHash: hash, holders: t.responses.keys.sorted()))))
+        // A member that cannot deliver the chunk now (Content Not Immediately Available) holds it too.
+        let holders = Set(t.responses.keys).union(t.unavailable).sorted()
+        actions.append(.effect(.locate(t.token, LocateReport(contentHash: hash, holders: holders))))
     }
 
     /// Ends get `seq` (if it is still in progress) with `error`: its ingress booking is
@@ -214,7 +272,8 @@ extension ClientCore {
         }
         ingress.release(t.requestID)
         t.phase = .backingOff
-        t.deadline = now + backoff(attempt: t.attempt)
+        // Not before a holder said it can deliver (Content Not Immediately Available).
+        t.deadline = max(now + backoff(attempt: t.attempt), t.unavailableUntil ?? now)
         gets[seq] = t
     }
 
@@ -224,10 +283,10 @@ extension ClientCore {
         case .requesting:
             if t.isProbe {
                 chooseResponder(seq, now: now)
-            } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty) {
+            } else if t.consensus == .client && (!t.responses.isEmpty || !t.notFound.isEmpty || !t.unavailable.isEmpty) {
                 chooseResponder(seq, now: now)
             } else {
-                if t.responses.isEmpty && t.notFound.isEmpty { pacer.unanswered() }
+                if t.responses.isEmpty && t.notFound.isEmpty && t.unavailable.isEmpty { pacer.unanswered() }
                 retryGet(seq, now: now)
             }
         case .awaitingTransfer:

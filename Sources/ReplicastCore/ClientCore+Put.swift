@@ -17,6 +17,7 @@ extension ClientCore {
            standingInFlight + UInt64(payload.count) <= standing.credit {
             sendOnStandingReservation(&t, standing, now: now)
         } else {
+            t.immediate = !payload.isEmpty && payload.count <= Int(configuration.maxImmediatePut)
             propose(&t, now: now)
         }
         puts[seq] = t
@@ -67,12 +68,24 @@ extension ClientCore {
             negotiatingGroup: t.row, contentHash: t.contentHash, name: t.name,
             chunkLength: UInt64(t.payload.count), deliveryGroup: t.deliveryGroup,
             maxDeliveryRate: configuration.maxDeliveryRate, replicas: UInt8(clamping: t.replicas),
-            consensus: t.consensus)
+            consensus: t.consensus, immediate: t.immediate ? t.payload : .empty)
         emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
         // Cluster consensus: the servers collect among themselves first, then the leader answers.
         let wait = collectWait(attempt: t.attempt)
         t.round = AnswerRound(startedAt: now)
         t.deadline = now + (t.consensus == .client ? wait : wait * 3)
+        if t.immediate {
+            // The proposal carried the chunk: every member answers the client directly, with a
+            // Payload ACK once it stored it (or NAK), or a Put Accept (already stored, not now).
+            t.transferred = true
+            t.phase = .transferring(members: table.members(of: t.row))
+            t.deadline = now + wait + configuration.ackGrace
+        }
+    }
+
+    /// An immediate put's round is over once every member answered (ACK, NAK or Put Accept).
+    private func immediateRoundComplete(_ t: PutTransaction, _ members: [NodeID]) -> Bool {
+        Set(members).isSubset(of: t.acked.union(t.nakked).union(t.answers.keys))
     }
 
     func current(_ proposal: RequestID) -> UInt32? {
@@ -83,9 +96,23 @@ extension ClientCore {
     }
 
     mutating func onPutAccept(_ m: PutAccept, from server: NodeID, now: Instant) {
-        guard let seq = current(m.proposal), var t = puts[seq], t.consensus == .client else { return }
+        guard let seq = current(m.proposal), var t = puts[seq], t.consensus == .client || t.immediate else { return }
         let roundTrip = t.round.record(server, of: expectedAnswerers(of: t.row), now: now)
         if let roundTrip { roundTrips.add(roundTrip) }
+        if t.immediate, case .transferring(let members) = t.phase, members.contains(server) {
+            // A member that did not store the chunk the proposal carried says why.
+            if t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.answered() }
+            t.answers[server] = m.answer
+            t.everAnswered = true
+            switch m.answer {
+            case .alreadyStored: t.alreadyStored.insert(server)
+            case .notNow(let retry): t.suggestedRetry = min(t.suggestedRetry ?? retry, retry)
+            case .proposedRendezvous: break  // a server that does not take immediate content
+            }
+            puts[seq] = t
+            if immediateRoundComplete(t, members) { endRound(seq, now: now) }
+            return
+        }
         guard case .negotiating = t.phase else {
             puts[seq] = t  // a late answer: it only teaches the wait
             return
@@ -105,7 +132,12 @@ extension ClientCore {
         for (server, answer) in t.answers {
             switch answer {
             case .alreadyStored: t.alreadyStored.insert(server)
-            case .proposedRendezvous(let w): offers[server] = w
+            case .proposedRendezvous(let w):
+                // An offer whose window began before now (a decision at the collection deadline,
+                // after a missing answer) is taken as starting now: the agreed window never
+                // starts in the past, and a chosen member books it anew or declines it, so the
+                // transfer never leaves outside the members' bookings.
+                offers[server] = w.start >= now ? w : RendezvousWindow(start: now, duration: w.duration, rate: w.rate)
             case .notNow: break
             }
         }
@@ -201,11 +233,17 @@ extension ClientCore {
     /// every member has answered.
     private mutating func recordPayloadAnswer(_ proposal: RequestID, from server: NodeID, stored ok: Bool, now: Instant) {
         guard let seq = current(proposal), var t = puts[seq], case .transferring(let members) = t.phase,
-              t.consensus == .client, members.contains(server)
+              t.consensus == .client || t.immediate, members.contains(server)
         else { return }
+        if t.immediate {
+            if t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.answered() }
+            t.everAnswered = true
+        }
         if ok { t.acked.insert(server) } else { t.nakked.insert(server) }
         puts[seq] = t
-        if t.acked.union(t.nakked).count == members.count { endRound(seq, now: now) }
+        if t.immediate ? immediateRoundComplete(t, members) : t.acked.union(t.nakked).count == members.count {
+            endRound(seq, now: now)
+        }
     }
 
     mutating func onConsensusAck(_ m: ConsensusAck, now: Instant) {
@@ -227,7 +265,10 @@ extension ClientCore {
         if all.count >= t.replicas && !all.isDisjoint(with: designated) {
             completePut(seq, now: now)
         } else {
-            if case .transferring = t.phase {
+            // (An immediate put sent no transfer: only a member that offered a rendezvous
+            // instead of storing the chunk waits in the Delivery Group.)
+            let offered = t.answers.values.contains { if case .proposedRendezvous = $0 { return true } else { return false } }
+            if case .transferring = t.phase, !t.immediate || offered {
                 emit(.group(t.deliveryGroup), .notification, t.abortID,
                      .transferAbort(TransferAbort(request: t.proposalID, deliveryGroup: t.deliveryGroup, reason: .superseded)))
             }
@@ -285,6 +326,7 @@ extension ClientCore {
                 retryPut(seq, now: now)
             }
         case .transferring:
+            if t.immediate && t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.unanswered() }
             endRound(seq, now: now)
         case .backingOff:
             propose(&t, now: now)

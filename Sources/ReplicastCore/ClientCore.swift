@@ -21,6 +21,9 @@ public struct ClientCore: Sendable {
     public internal(set) var pacer: RequestPacer
     /// Deliveries of gets booked in the reserved inbound allocation.
     public internal(set) var ingress: IngressCalendar
+    /// Servers that answered Stale Generation with an older generation than this client's
+    /// (their table is behind), with that generation.
+    public internal(set) var serversBehind: [NodeID: UInt32] = [:]
     /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
     var standingInFlight: UInt64 = 0
     var standingBusyUntil: Instant = .zero
@@ -81,9 +84,10 @@ public struct ClientCore: Sendable {
         return base * (1 << Int(min(attempt, 6) - 1))
     }
 
-    /// A randomized back-off for `attempt` (Aloha): uniform in [0.5, 1.5) x base x 2^(attempt-1).
+    /// A randomized back-off after attempt `attempt` (Aloha): uniform in [0.5, 1.5) x base x
+    /// 2^(attempt-1), the exponent capped at 10 (so base after the first attempt).
     mutating func backoff(attempt: UInt16) -> Duration {
-        let base = configuration.retryBackoff.nanoseconds << min(Int64(attempt), 10)
+        let base = configuration.retryBackoff.nanoseconds << min(Int64(max(attempt, 1) - 1), 10)
         let jitter = Double(rng.next() % 1000) / 1000.0 + 0.5
         return .nanoseconds(Int64(Double(base) * jitter))
     }
@@ -98,9 +102,9 @@ public struct ClientCore: Sendable {
         case .consensusAck(let m): onConsensusAck(m, now: now)
         case .getResponse(let m): onGetResponse(m, now: now)
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
-        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, now: now)
-        case .rendezvousTransfer(let m): onRendezvousTransfer(m, now: now)
-        case .staleGeneration(let m): onStaleGeneration(m)
+        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, from: inbound.source, now: now)
+        case .rendezvousTransfer(let m): onRendezvousTransfer(m, from: inbound.source, now: now)
+        case .staleGeneration(let m): onStaleGeneration(m, from: inbound.source)
         case .membershipView(let m): onMembershipView(m, from: inbound.source, now: now)
         case .putProposal, .relayedAck, .getRequest, .getAccept, .additionalTargetRequest, .transferAbort,
             .heartbeat, .membershipQuery:
@@ -131,8 +135,15 @@ public struct ClientCore: Sendable {
         }
     }
 
-    private mutating func onStaleGeneration(_ m: StaleGeneration) {
-        guard m.request.source == configuration.id else { return }
+    /// A server answered with its generation instead: if it is newer than this client's, the
+    /// client's table is stale and the transaction ends; if older, the server is behind and
+    /// takes no part, which is noted (`serversBehind`), and the transaction goes on without it.
+    private mutating func onStaleGeneration(_ m: StaleGeneration, from server: NodeID) {
+        guard m.request.source == configuration.id, m.currentGeneration != table.generation else { return }
+        if table.isStale(m.currentGeneration) {
+            serversBehind[server] = m.currentGeneration
+            return
+        }
         let seq = m.request.sequence
         failPut(seq, .staleTable(current: m.currentGeneration))
         failGet(seq, .staleTable(current: m.currentGeneration))

@@ -30,9 +30,24 @@ struct GetTransaction: Sendable {
     var round = AnswerRound()
     var responses: [NodeID: GetResponse] = [:]
     var notFound: Set<NodeID> = []
+    /// Client consensus: members that hold the chunk but cannot deliver it now (Content Not
+    /// Immediately Available).
+    var unavailable: Set<NodeID> = []
+    /// The earliest time a holder said it can deliver (Content Not Immediately Available).
     var unavailableUntil: Instant?
     var everAnswered = false
     var corruptDeliveries = 0
+    /// Cluster consensus, named get: a delivery that came before its server's Get Response,
+    /// which says which version it is; it completes the get when that response comes.
+    var early: EarlyDelivery?
+
+    /// A delivered chunk waiting for the Get Response that names its version.
+    struct EarlyDelivery: Sendable {
+        var payload: Payload
+        var hash: HashID
+        var server: NodeID
+        var volunteers: [NodeID]
+    }
 
     /// Sub-sequences: two per attempt (request, get accept).
     var requestID: RequestID { RequestID(source: owner, sequence: sequence, subsequence: attempt &* 2) }

@@ -14,7 +14,8 @@ public struct PutReceipt: Sendable, Equatable {
     public var storedOn: [NodeID]
     /// Servers that already had it (Content Already Stored): deduplicated.
     public var alreadyStored: [NodeID]
-    /// Whether a Rendezvous Transfer was sent at all (false when deduplicated).
+    /// Whether the chunk's bytes were sent at all: in a Rendezvous Transfer, or whole in the
+    /// Put Proposal (immediate content). False when deduplicated.
     public var transferred: Bool
     /// Proposals sent (1 when nothing had to be retried).
     public var attempts: Int

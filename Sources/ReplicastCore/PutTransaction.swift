@@ -42,6 +42,9 @@ struct PutTransaction: Sendable {
     var standingBytes: UInt64 = 0
     /// Earliest retry a server suggested in a Not Now.
     var suggestedRetry: Instant?
+    /// Each proposal carries the whole chunk (immediate content): the members store it at once
+    /// and answer with Payload ACKs, with no rendezvous.
+    var immediate = false
 
     let owner: NodeID
 

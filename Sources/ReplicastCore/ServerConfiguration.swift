@@ -55,6 +55,12 @@ public struct ServerConfiguration: Sendable {
     public var reserveBytes: UInt64 = 0
     /// Volunteer: join gets of chunks this server lacks and keep a (non-designated) copy.
     public var volunteer: Bool = false
+    /// Bytes a message counts against the unsolicited outbound allocation (header, metadata
+    /// and framing; a Get Response counts its immediate content on top), as a client's
+    /// `requestCost`: the server's answers and notices are paced within that allocation.
+    public var unsolicitedMessageCost: Int = 256
+    /// Messages that may leave at once after a quiet spell.
+    public var unsolicitedBurst: Int = 32
     /// Responses remembered for replay to retransmitted requests.
     public var responseCacheCapacity: Int = 8192
     /// Chooses the Rendezvous Group in cluster consensus (must be the same on every member).

@@ -70,6 +70,28 @@ extension ServerCore {
             return
         }
 
+        if let until = unreadable[hash] {
+            if until > now {
+                // Held, but its last read failed: the client (or the group) is told when to
+                // ask again rather than offered a delivery that would fail.
+                let notNow = Message.contentNotImmediatelyAvailable(ContentNotImmediatelyAvailable(
+                    request: id, negotiatingGroup: m.negotiatingGroup, availableAt: until))
+                respond(replyTarget, to: id, notNow, now: now)
+                if toClient {
+                    gets[id] = nil
+                } else {
+                    let collectDeadline = now + collectWait
+                    withGet(id) { g in
+                        g.answer(.unavailable(until), offer: nil, me: me)
+                        g.deadline = collectDeadline
+                    }
+                    decideIfAnsweredByAll(id, now: now)
+                }
+                return
+            }
+            unreadable[hash] = nil
+        }
+
         let length = catalog.length(of: hash) ?? 0
         let chunk = ServerGet.HeldChunk(hash: hash, name: name)
         let requestedRate = m.receptionWindows.first?.rate ?? configuration.reservedOutboundRate
@@ -138,12 +160,31 @@ extension ServerCore {
         decideIfAnsweredByAll(m.request, now: now)
     }
 
-    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID) {
+    /// Cluster consensus: a peer holds the chunk but cannot deliver it now.
+    mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, from server: NodeID, now: Instant) {
         guard server != me, isMember(m.negotiatingGroup) else { return }
-        let fresh = ServerGet(client: m.request.source, deadline: Instant.zero + configuration.grace)
-        withGet(m.request, creating: fresh) { g in
-            g.volunteers.insert(server)
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
+            g.collect { $0.unavailable[server] = m.availableAt }
+            return g.round.record(server, of: members, now: now)
         }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
+    }
+
+    /// A peer volunteers to keep a copy: it joins the delivery, and (cluster consensus) its
+    /// request is its answer of the round (it may come before the Get Request).
+    mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID, now: Instant) {
+        guard server != me, isMember(m.negotiatingGroup) else { return }
+        let members = table.members(of: m.negotiatingGroup)
+        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
+        let round = withGet(m.request, creating: fresh) { g in
+            g.volunteers.insert(server)
+            return g.round.record(server, of: members, now: now)
+        }
+        if let round { answerRounds.add(round) }
+        decideIfAnsweredByAll(m.request, now: now)
     }
 
     /// Cluster consensus: the best offer (newest version, earliest time, lowest id) serves.
@@ -156,6 +197,11 @@ extension ServerCore {
         }.first
         if let best {
             if best.server == me, let chunk = g.heldChunk {
+                // The transfer does not say which version it carries: a named get's client
+                // learns it from this member's offer.
+                if case .named = request.target {
+                    respond(.node(g.client), to: key, .getResponse(best), now: now)
+                }
                 let seconds = Double(best.contentLength) / Double(max(best.rate, 1))
                 withGet(key) { $0.phase = .serving(chunk) }
                 load(key, chunk.hash, .transfer(RendezvousWindow(
@@ -163,16 +209,27 @@ extension ServerCore {
                 return
             }
         } else if isAnsweredByAll(g), let answered = g.answered {
-            // Every member said it does not hold the chunk: the first designated one tells
-            // the client. (With answers missing, nobody speaks; the client retries.)
+            // No member can deliver: the first designated one tells the client, when a holder
+            // can (the earliest), or that no member holds the chunk. (With answers missing,
+            // nobody speaks; the client retries.)
             if table.designated(of: request.negotiatingGroup).first(where: answered.contains) == me {
-                send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
-                    request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
-                    code: .notFound)))
+                if let availableAt = answers.unavailable.values.min() {
+                    send(.node(g.client), .response, .contentNotImmediatelyAvailable(ContentNotImmediatelyAvailable(
+                        request: key, negotiatingGroup: request.negotiatingGroup, availableAt: availableAt)))
+                } else {
+                    send(.node(g.client), .response, .errorGetResponse(ErrorGetResponse(
+                        request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
+                        code: .notFound)))
+                }
             }
         }
         if case .volunteer(let hash)? = answers.own {
-            withGet(key) { $0.phase = .volunteering(hash) }
+            // Awaits the transfer, which the serving member sends once it has read the chunk.
+            let deadline = now + configuration.grace
+            withGet(key) { g in
+                g.phase = .volunteering(hash)
+                g.deadline = max(g.deadline, deadline)
+            }
         } else {
             gets[key] = nil
         }
@@ -197,6 +254,7 @@ extension ServerCore {
         let hash = chunk.hash
         switch result {
         case .success(let payload):
+            unreadable[hash] = nil
             switch purpose {
             case .immediate:
                 respond(.node(g.client), to: key, .getResponse(GetResponse(
@@ -215,10 +273,15 @@ extension ServerCore {
                 stats.transfersServed += 1
             }
         case .failure(let f):
-            if f == .corrupt { catalog.remove(hash) }
+            // The client is told this server cannot deliver (never "not found", which in
+            // cluster consensus is the group's answer that no member holds the chunk), and asks
+            // again. A copy the store found corrupt, or does not have, is forgotten.
+            // A copy that could not be read for another reason (an I/O error) is not offered
+            // for a while: requests are answered Content Not Immediately Available.
+            if f == .corrupt || f == .notFound { catalog.remove(hash) } else { unreadable[hash] = now + configuration.grace }
             respond(.node(g.client), to: key, .errorGetResponse(ErrorGetResponse(
                 request: key, negotiatingGroup: request.negotiatingGroup, deliveryGroup: request.deliveryGroup,
-                code: f == .corrupt ? .corrupt : .notFound)), now: now)
+                code: f == .corrupt ? .corrupt : .unavailable)), now: now)
         }
         gets[key] = nil  // a holder never joined the delivery: nothing to leave
     }

@@ -21,12 +21,16 @@ extension ServerCore {
         guard isMember(m.negotiatingGroup) else { return }
         stats.proposals += 1
         cache.begin(id, now: now)
+        if !m.immediate.isEmpty {
+            onImmediatePutProposal(m, id: id, now: now)
+            return
+        }
 
         let answer: PutAccept.Answer
-        if catalog.contains(m.contentHash) {
+        if holds(m) {
             answer = .alreadyStored
             stats.alreadyStored += 1
-        } else if freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
             answer = .notNow(earliestRetry: now + configuration.maxWait)
             stats.notNow += 1
         } else if !configuration.reservations {
@@ -85,6 +89,57 @@ extension ServerCore {
             }
             if let answers, answeredByAll(answers, row: m.negotiatingGroup) { decideCluster(id, now: now) }
         }
+    }
+
+    /// A proposal carrying the whole chunk (PROTOCOL.md § 12.1) needs no rendezvous and so no
+    /// consensus: whatever its consensus, a member that holds the chunk answers Content Already
+    /// Stored, one short of space Not Now (both to the client), and any other stores the chunk at
+    /// once (no booking, no Delivery Group) and answers Payload ACK once it is persisted, or
+    /// Payload NAK. A proposal carrying a prefix only is refused (Payload NAK `unexpected`): this
+    /// implementation does not complete a chunk from a transfer at an offset.
+    mutating func onImmediatePutProposal(_ m: PutProposal, id: RequestID, now: Instant) {
+        guard UInt64(m.immediate.count) == m.chunkLength else {
+            stats.naks += 1
+            respond(.node(id.source), to: id, .payloadNak(PayloadNak(
+                proposal: id, contentHash: m.contentHash, code: .unexpected)), now: now)
+            return
+        }
+        let answer: PutAccept.Answer?
+        if holds(m) {
+            answer = .alreadyStored
+            stats.alreadyStored += 1
+        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+            answer = .notNow(earliestRetry: now + configuration.maxWait)
+            stats.notNow += 1
+        } else {
+            answer = nil
+        }
+        if let answer {
+            respond(.node(id.source), to: id, .putAccept(PutAccept(
+                proposal: id, negotiatingGroup: m.negotiatingGroup, answer: answer)), now: now)
+            return
+        }
+        var proposal = m
+        proposal.immediate = .empty  // the bytes go to the store, not into the put's state
+        var p = ServerPut(client: id.source, deadline: now + configuration.grace)
+        p.proposal = proposal
+        p.direct = true
+        p.phase = .storing(ServerPut.Storing(role: .member, contentHash: m.contentHash))
+        puts[id] = p
+        let token = newStoreToken()
+        pendingStores[token] = .put(id, bytes: m.chunkLength)
+        pendingWriteBytes += m.chunkLength
+        actions.append(.effect(.store(StoreRequest(
+            token: token, contentHash: m.contentHash, name: m.name, payload: m.immediate, designated: true))))
+    }
+
+    /// Whether this server stores what `m` proposes: the content, and for a named chunk that
+    /// name and version too. Content stored under other names (or none) is not enough: the put
+    /// goes on as if it were not stored (the store writes no second copy, and records the name
+    /// when the verified bytes come), so that the new version is found.
+    func holds(_ m: PutProposal) -> Bool {
+        guard catalog.contains(m.contentHash) else { return false }
+        return m.name.map { catalog.contains(m.contentHash, named: $0) } ?? true
     }
 
     func answeredByAll(_ answers: [NodeID: PutAccept.Answer], row: RowID) -> Bool {
@@ -208,7 +263,17 @@ extension ServerCore {
             return
         }
         if puts[m.request] == nil {
-            // The transfer came first (a standing reservation's has no proposal).
+            // Only an indefinite reservation takes transfers without a proposal; any other was
+            // never booked in the ingress calendar (or its booking is gone): refused, and the
+            // sender told so if it lists this server.
+            guard configuration.standingReservations[m.request.source] != nil else {
+                guard m.members.contains(me) else { return }
+                stats.unbookedTransfers += 1
+                stats.naks += 1
+                send(.node(m.request.source), .response, .payloadNak(PayloadNak(
+                    proposal: m.request, contentHash: m.contentHash, code: .unexpected)))
+                return
+            }
             puts[m.request] = ServerPut(client: m.request.source, deadline: now + configuration.grace)
         }
         guard m.members.contains(me) else {
@@ -250,7 +315,10 @@ extension ServerCore {
             stats.chunksStored += 1
             catalog.add(hash, length: bytes, designated: true, name: p.proposal?.name)
             let ack = PayloadAck(proposal: key, contentHash: hash, name: p.proposal?.name)
-            if p.consensus == .cluster, let group = p.proposal?.deliveryGroup {
+            if p.direct {
+                // Remembered: a retransmitted proposal is answered with the ACK.
+                respond(.node(p.client), to: key, .payloadAck(ack), now: now)
+            } else if p.answersToGroup, let group = p.proposal?.deliveryGroup {
                 send(.group(group), .response, .payloadAck(ack))
                 // The leader counts its own ACK and goes on collecting the members'.
                 if withPut(key, { $0.leaderStored(acked: true, me: me) }) == true {
@@ -262,7 +330,7 @@ extension ServerCore {
             }
             releasePut(key)
         case .failure(let f):
-            // The leader's store is over too: its NAK ends the put with a report at once.
+            // The leader's store is over too: it NAKs, and goes on collecting its peers' answers.
             withPut(key) { _ = $0.leaderStored(acked: false, me: me) }
             nak(key, f == .hashMismatch ? .hashMismatch : .storageFailure)
         }
@@ -293,12 +361,20 @@ extension ServerCore {
         stats.naks += 1
         let hash = p.proposal?.contentHash ?? .zero
         let nak = Message.payloadNak(PayloadNak(proposal: key, contentHash: hash, code: code))
-        if p.consensus == .cluster, let group = p.proposal?.deliveryGroup {
+        if p.answersToGroup, let group = p.proposal?.deliveryGroup {
             send(.group(group), .response, nak)
         } else {
             send(.node(p.client), .response, nak)
         }
-        if p.isLeader { leaderCheck(key, force: true) } else { releasePut(key) }
+        if p.isLeader {
+            // The leader's own NAK is one answer of the tally: it still reports the members that
+            // stored the chunk, once they have all answered (or at its deadline).
+            let me = self.me
+            withPut(key) { _ = $0.countMemberAnswer(me, acked: false) }
+            leaderCheck(key)
+        } else {
+            releasePut(key)
+        }
     }
 
     /// Releases the reservation, leaves the group, forgets the put.

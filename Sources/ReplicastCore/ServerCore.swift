@@ -17,6 +17,9 @@ public struct ServerCore: Sendable {
     public private(set) var freeBytes: UInt64
     /// Counters for logs, benchmarks and simulator invariants.
     public internal(set) var stats = ServerStats()
+    /// The newest table generation seen on a message, when it is newer than this server's
+    /// own: the server is behind, and needs that table.
+    public private(set) var newestPeerGeneration: UInt32?
 
     var cache: ResponseCache
     /// How long a full round of the Negotiating Group's answers takes to arrive (cluster consensus).
@@ -27,7 +30,15 @@ public struct ServerCore: Sendable {
     var pendingLoads: [LoadToken: PendingLoad] = [:]
     var groupRefs: [GroupAddress: Int] = [:]
     var pendingWriteBytes: UInt64 = 0
+    /// Chunks this server holds whose last read failed (an I/O error), and until when it does
+    /// not offer them: a Get Request for one is answered Content Not Immediately Available.
+    var unreadable: [HashID: Instant] = [:]
     var egressBusyUntil: Instant = .zero
+    /// Paces what this server sends unannounced (every message but a Rendezvous Transfer,
+    /// which is booked) within its unsolicited outbound allocation, as a client's requests are.
+    public internal(set) var pacer: RequestPacer
+    /// The latest time the server was driven at (the `now` of its entry points).
+    var clock: Instant = .zero
     var actions: [ServerAction] = []
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
@@ -43,6 +54,9 @@ public struct ServerCore: Sendable {
         self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate - min(standing, configuration.reservedInboundRate))
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
+        self.pacer = RequestPacer(
+            allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.unsolicitedMessageCost,
+            burst: configuration.unsolicitedBurst)
         self.nextSequence = max(configuration.firstSequence, 1)
         // A server listens on the Negotiating Group of every row it belongs to.
         for address in Set(table.rows(containing: configuration.id).compactMap { table.row($0)?.addresses.negotiating.first })
@@ -107,11 +121,26 @@ public struct ServerCore: Sendable {
     mutating func respond(_ target: Target, to request: RequestID, _ message: Message, now: Instant) {
         let out = Outbound(target: target, kind: .response, id: newID(), message: message)
         cache.record(out, for: request, now: now)
-        actions.append(.send(out))
+        actions.append(.send(unsolicited(out)))
     }
 
     mutating func send(_ target: Target, _ kind: MessageKind, _ message: Message, pacing: RendezvousWindow? = nil) {
-        actions.append(.send(Outbound(target: target, kind: kind, id: newID(), message: message, pacing: pacing)))
+        let out = Outbound(target: target, kind: kind, id: newID(), message: message, pacing: pacing)
+        actions.append(.send(pacing == nil ? unsolicited(out) : out))
+    }
+
+    /// Holds an unannounced message to the unsolicited outbound allocation: it leaves now, or,
+    /// once the allocation's burst is spent, when the pacer's rate allows (its pacing window
+    /// starts then). A Get Response's immediate content counts on top of the message.
+    mutating func unsolicited(_ out: Outbound) -> Outbound {
+        var bulk = 0
+        if case .getResponse(let m) = out.message { bulk = m.immediate.count }
+        var at = clock
+        for _ in 0...(bulk / max(configuration.unsolicitedMessageCost, 1)) { at = pacer.schedule(now: clock) }
+        guard at > clock else { return out }
+        var paced = out
+        paced.pacing = RendezvousWindow(start: at, duration: .nanoseconds(1), rate: max(1, configuration.allocation.unsolicitedOutbound))
+        return paced
     }
 
     mutating func join(_ group: GroupAddress) {
@@ -138,11 +167,23 @@ public struct ServerCore: Sendable {
 
     /// Feeds one decoded message (from a Negotiating Group, a Rendezvous Group or unicast).
     public mutating func handle(_ inbound: Inbound, now: Instant) {
+        clock = max(clock, now)
         // Membership: liveness does not depend on the table's generation.
         if case .heartbeat(let h) = inbound.message { return onHeartbeat(h, from: inbound.source, now: now) }
         guard inbound.generation == table.generation else {
-            stats.staleMessages += 1
-            if inbound.generation < table.generation && inbound.kind == .request {
+            // Generations are serial numbers (they may wrap): `isStale` tells which table is older.
+            if table.isStale(inbound.generation) {
+                stats.staleMessages += 1  // the sender is behind
+            } else {
+                // This server is behind: remembered for whoever updates its table.
+                stats.newerGenerationSeen += 1
+                if newestPeerGeneration.map({ Int32(bitPattern: inbound.generation &- $0) > 0 }) ?? true {
+                    newestPeerGeneration = inbound.generation
+                }
+            }
+            // Either way a request is answered with this server's generation, from which the
+            // sender learns which of the two is behind; nothing else is acted on.
+            if inbound.kind == .request {
                 send(.node(inbound.source), .notification,
                      .staleGeneration(StaleGeneration(request: inbound.id, currentGeneration: table.generation)))
             }
@@ -151,7 +192,7 @@ public struct ServerCore: Sendable {
         // A retransmitted request is answered from the cache, never acted on twice.
         if inbound.kind == .request, cache.contains(inbound.id) {
             stats.duplicateRequests += 1
-            for out in cache.responses(for: inbound.id, now: now) ?? [] { actions.append(.send(out)) }
+            for out in cache.responses(for: inbound.id, now: now) ?? [] { actions.append(.send(unsolicited(out))) }
             return
         }
         switch inbound.message {
@@ -165,10 +206,11 @@ public struct ServerCore: Sendable {
         case .getResponse(let m): onGetResponse(m, now: now)
         case .errorGetResponse(let m): onErrorGetResponse(m, from: inbound.source, now: now)
         case .getAccept(let m): onGetAccept(m, id: inbound.id, now: now)
-        case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source)
+        case .additionalTargetRequest(let m): onAdditionalTargetRequest(m, from: inbound.source, now: now)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, from: inbound.source, now: now)
         case .payloadNak(let m): onPayloadNak(m, from: inbound.source)
-        case .consensusAck, .contentNotImmediatelyAvailable, .staleGeneration, .membershipView:
+        case .contentNotImmediatelyAvailable(let m): onContentNotImmediatelyAvailable(m, from: inbound.source, now: now)
+        case .consensusAck, .staleGeneration, .membershipView:
             break  // addressed to clients
         case .membershipQuery(let m): onMembershipQuery(m, id: inbound.id, now: now)
         case .heartbeat:
@@ -178,6 +220,7 @@ public struct ServerCore: Sendable {
 
     /// The storage layer finished a store request.
     public mutating func storeCompleted(token: StoreToken, result: Result<Void, StoreFailure>, now: Instant) {
+        clock = max(clock, now)
         guard let work = pendingStores.removeValue(forKey: token) else { return }
         switch work {
         case .put(let proposal, let bytes):
@@ -191,12 +234,14 @@ public struct ServerCore: Sendable {
 
     /// The storage layer finished a load request.
     public mutating func loadCompleted(token: LoadToken, result: Result<Payload, StoreFailure>, now: Instant) {
+        clock = max(clock, now)
         guard let work = pendingLoads.removeValue(forKey: token) else { return }
         getLoaded(work.request, purpose: work.purpose, result: result, now: now)
     }
 
     /// The runtime's reassembler gave up on a transfer (fragments missing at its timeout).
     public mutating func transferIncomplete(_ transferID: RequestID, now: Instant) {
+        clock = max(clock, now)
         // The transfer's id differs from the proposal's by its sub-sequence only: the
         // proposal is the latest one of that transaction sent before the transfer (a server
         // may still hold an earlier attempt's proposal).
@@ -212,6 +257,7 @@ public struct ServerCore: Sendable {
     /// Expires reservations and transactions whose time has passed, and decides cluster
     /// consensus rounds whose collection time is over.
     public mutating func handleTimeout(now: Instant) {
+        clock = max(clock, now)
         keepAliveTimeout(now: now)  // membership
         for key in calendar.expire(now: now) { stats.expiredReservations += 1; _ = key }
         for key in puts.keys.sorted(by: { ($0.source, $0.sequence, $0.subsequence) < ($1.source, $1.sequence, $1.subsequence) })
@@ -262,12 +308,20 @@ public struct ServerStats: Sendable, Equatable {
     public var volunteerCopies = 0
     public var naks = 0
     public var duplicateRequests = 0
+    /// Messages of an older generation than this server's (dropped; a request answered Stale
+    /// Generation).
     public var staleMessages = 0
+    /// Messages of a newer generation than this server's: this server's table is stale
+    /// (dropped; a request answered Stale Generation with this server's generation).
+    public var newerGenerationSeen = 0
     public var expiredReservations = 0
     /// Chosen transfer windows this server could not book (it declined the transfer).
     public var declinedWindows = 0
     public var incompleteTransfers = 0
     public var transfersServed = 0
     public var leftNotListed = 0
+    /// Rendezvous Transfers listing this server that no booking (nor an indefinite
+    /// reservation) covered: refused with Payload NAK `unexpected`, not stored.
+    public var unbookedTransfers = 0
     public init() {}
 }

@@ -57,6 +57,9 @@ struct ServerGet: Sendable {
         case volunteer(HashID)
         /// Does not hold it: said so.
         case bystander
+        /// Holds it but cannot deliver it before this time (its last read failed): said so
+        /// with Content Not Immediately Available.
+        case unavailable(Instant)
 
         var isVolunteer: Bool {
             if case .volunteer = self { return true }
@@ -69,6 +72,8 @@ struct ServerGet: Sendable {
         /// Every member's offer, this server's included.
         var offers: [NodeID: GetResponse] = [:]
         var notFound: Set<NodeID> = []
+        /// Members that hold the chunk but cannot deliver it now, and from when they can.
+        var unavailable: [NodeID: Instant] = [:]
         /// This server's answer; nil until it has seen the request.
         var own: OwnAnswer?
     }
@@ -96,7 +101,7 @@ struct ServerGet: Sendable {
     /// Cluster consensus: the members that answered so far; nil once decided.
     var answered: Set<NodeID>? {
         guard case .collecting(let answers) = phase else { return nil }
-        return Set(answers.offers.keys).union(answers.notFound).union(volunteers)
+        return Set(answers.offers.keys).union(answers.notFound).union(answers.unavailable.keys).union(volunteers)
     }
 
     /// The chunk this server holds for the get, if it does.
@@ -118,7 +123,7 @@ struct ServerGet: Sendable {
             switch answers.own {
             case .holder(let chunk)?: return chunk.hash
             case .volunteer(let hash)?: return hash
-            case .bystander?, nil: return nil
+            case .bystander?, .unavailable?, nil: return nil
             }
         }
     }
@@ -142,6 +147,7 @@ struct ServerGet: Sendable {
         case .holder: collect { $0.offers[me] = offer }
         case .volunteer: volunteers.insert(me)
         case .bystander: collect { $0.notFound.insert(me) }
+        case .unavailable(let at): collect { $0.unavailable[me] = at }
         }
         collect { $0.own = own }
     }

@@ -29,7 +29,9 @@ import ReplicastWire
 ///   client in one Consensus ACK (at the latest at its deadline); then released.
 /// - `storing`: the Rendezvous Transfer listed this server and its chunk is being written. A
 ///   transfer that lists the server moves it here from any other phase, or creates the put here
-///   when the server holds none (a transfer on a standing reservation, which has no proposal).
+///   when the server holds none and keeps a standing reservation for its sender (which sends no
+///   proposal; any other such transfer is refused). A proposal carrying the whole chunk also
+///   starts a put here (`direct`), answered to the client.
 ///   When the store completes the server ACKs (or NAKs) and is released, except the leader,
 ///   which goes back to `leading` with its own answer counted. A put whose cluster consensus
 ///   was not decided yet when the transfer came still collects answers, and may decide while
@@ -39,8 +41,8 @@ import ReplicastWire
 /// nothing more), and so does the deadline once nothing is left to decide or report; while
 /// storing, the deadline moves on.
 /// In any phase, a transfer that does not list the server releases the put, and so does a NAK
-/// (declined window, incomplete transfer, failed store), except that the leader then reports
-/// at once.
+/// (declined window, incomplete transfer, failed store), except that the leader counts its own
+/// NAK and goes on leading until its peers have answered.
 struct ServerPut: Sendable {
     enum Phase: Sendable {
         /// Cluster consensus: collecting every member's answer.
@@ -76,8 +78,8 @@ struct ServerPut: Sendable {
         enum Role: Sendable {
             /// ACKs (or NAKs) the chunk, then is released.
             case member
-            /// The cluster leader: counts its own ACK and goes back to `leading` (after a failed
-            /// store it NAKs and reports at once).
+            /// The cluster leader: counts its own ACK (or, after a failed store, its NAK) and goes
+            /// back to `leading`.
             case leader(LeaderTally)
             /// Cluster consensus not decided yet (the transfer came before the last answer or
             /// the collection time's end), or the proposal never seen: the answers are still
@@ -107,6 +109,9 @@ struct ServerPut: Sendable {
     var offer: RendezvousWindow?
     var phase: Phase
     var deadline: Instant
+    /// The proposal carried the whole chunk (immediate content, PROTOCOL.md § 12.1): stored at
+    /// once, without a rendezvous, and answered to the client directly whatever the consensus.
+    var direct = false
     /// Cluster consensus: the members' answers, timed from the proposal's arrival for the
     /// answer-round estimate (late answers still count, whatever the phase).
     var round = AnswerRound()
@@ -118,6 +123,10 @@ struct ServerPut: Sendable {
     }
 
     var consensus: ConsensusMode { proposal?.consensus ?? .client }
+
+    /// Whether Payload ACKs and NAKs go to the Delivery Group (cluster consensus: the leader
+    /// tallies them) rather than to the client.
+    var answersToGroup: Bool { consensus == .cluster && !direct }
 
     var isStoring: Bool {
         if case .storing = phase { return true }

@@ -79,6 +79,8 @@ extension ServerStats {
         s.transfersServed += o.transfersServed
         s.leftNotListed += o.leftNotListed
         s.declinedWindows += o.declinedWindows
+        s.unbookedTransfers += o.unbookedTransfers
+        s.newerGenerationSeen += o.newerGenerationSeen
         return s
     }
 }

@@ -200,10 +200,13 @@ struct Quartet {
         Payload(copying: [UInt8](repeating: byte, count: count))
     }
 
-    /// The client starts a put of `payload` now.
+    /// The client starts a put of `payload` now (a named chunk with `name`).
     @discardableResult
-    mutating func put(_ payload: Payload, replicas: Int? = nil, consensus: ConsensusMode? = nil) -> TransactionToken {
-        let token = client.put(payload, contentHash: ContentHash.of(payload), replicas: replicas, consensus: consensus, now: now)
+    mutating func put(
+        _ payload: Payload, name: ChunkName? = nil, replicas: Int? = nil, consensus: ConsensusMode? = nil
+    ) -> TransactionToken {
+        let token = client.put(
+            payload, contentHash: ContentHash.of(payload), name: name, replicas: replicas, consensus: consensus, now: now)
         performClient()
         return token
     }
@@ -219,6 +222,20 @@ struct Quartet {
         let token = client.get(target, consensus: consensus, now: now)
         performClient()
         return token
+    }
+
+    /// The client starts a locate probe of `payload`'s chunk now.
+    @discardableResult
+    mutating func locate(_ payload: Payload) -> TransactionToken {
+        let token = client.locate(ContentHash.of(payload), now: now)
+        performClient()
+        return token
+    }
+
+    /// What locate probe `token` found, if it has ended.
+    func locateResult(_ token: TransactionToken) -> LocateReport? {
+        for case .locate(let t, let report) in outcomes where t == token { return report }
+        return nil
     }
 
     /// How put `token` ended, if it has.
@@ -250,8 +267,8 @@ struct Quartet {
     }
 
     /// The next `kind` message (from `from`, if given) arrives with the last byte of its
-    /// bulk content flipped (a transfer's chunk, a Get Response's immediate content): at
-    /// every receiver, or only at `to`.
+    /// bulk content flipped (a transfer's chunk, a Get Response's or Put Proposal's immediate
+    /// content): at every receiver, or only at `to`.
     mutating func corruptNext(_ kind: Kind, from: NodeID? = nil, to: NodeID? = nil) {
         messageFaults.append(PendingFault(fault: .corrupt, kind: kind, from: from, to: to))
     }
@@ -305,7 +322,8 @@ struct Quartet {
         let kind = Kind(out.message).rawValue
         switch out.message {
         case .putProposal(let m):
-            return "\(kind) \(out.id) (\(m.consensus), \(m.replicas) replicas)"
+            let immediate = m.immediate.isEmpty ? "" : ", immediate"
+            return "\(kind) \(out.id) (\(m.consensus), \(m.replicas) replicas\(immediate))"
         case .putAccept(let m):
             switch m.answer {
             case .proposedRendezvous: return "\(kind) \(m.proposal): rendezvous"
@@ -607,6 +625,9 @@ struct Quartet {
         case .getResponse(var m):
             m.immediate = flip(m.immediate)
             copy.message = .getResponse(m)
+        case .putProposal(var m):
+            m.immediate = flip(m.immediate)
+            copy.message = .putProposal(m)
         default:
             preconditionFailure("nothing to corrupt in \(describe(out))")
         }

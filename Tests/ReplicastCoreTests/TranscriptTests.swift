@@ -150,9 +150,7 @@ import Testing
         let receipt = try #require(try q.getResult(get)?.get())
         #expect(receipt.payload == chunk && receipt.contentHash == ContentHash.of(chunk))
         #expect(receipt.volunteers == [] && !receipt.immediate)
-        withKnownIssue("ClientCore.onTransfer names the server of a cluster-consensus delivery after the transfer's member list, which lists the client and the volunteers: the receipt names the client itself") {
-            #expect(receipt.server == s1)
-        }
+        #expect(receipt.server == s1)  // the transfer's sender, not its first listed member
         try expectClean(q)
     }
 
@@ -394,6 +392,10 @@ import Testing
         q.dropNext(.putAccept, from: s3)
         let chunk = Quartet.chunk(1)
         let put = q.put(chunk, replicas: 2)
+        // Up to the moment the decision reaches the members, before the transfer does.
+        try q.run(until: t0 + q.client.configuration.initialCollectTimeout + q.latency)
+        let proposal = RequestID(source: OneRow.client, sequence: 1, subsequence: 5)
+        let booked = [s1, s2].map { s in q.server(s).calendar.reservations.first { $0.key == proposal }?.window }
         try q.settle()
 
         #expect(q.transcript == [
@@ -413,19 +415,17 @@ import Testing
         // s3 offered, so it is in the RG and hears the decision that leaves it out.
         #expect(decision.receivers == OneRow.servers)
         let window = try #require(transfer.outbound.pacing)
-        withKnownIssue("""
-            ClientCore.decide takes the offered windows as they are when it decides at its collection deadline: \
-            they began long before, so the transfer leaves at once, outside every member's booking
-            """) {
-            #expect(window.start >= decision.time)
-        }
+        // The offers had begun long before: the agreed window starts at the decision, and the
+        // chosen members booked it anew, so the transfer leaves within their bookings.
+        #expect(window.start >= decision.time)
+        #expect(booked == [window, window])
         #expect(q.putResult(put) == .success(PutReceipt(
             contentHash: ContentHash.of(chunk), storedOn: [s1, s2], alreadyStored: [], transferred: true, attempts: 1)))
         #expect(q.stores[s3]!.chunks.isEmpty)
         try expectClean(q)
     }
 
-    // MARK: - Known issues of the core, pinned by what it should do
+    // MARK: - Issues the core had, pinned by what it does now
 
     @Test("cluster consensus: when the leader's own store fails, its Consensus ACK still lists the members that stored the chunk")
     func leaderNakWaitsForItsPeers() throws {
@@ -440,12 +440,7 @@ import Testing
             if case .consensusAck(let m) = s.outbound.message { return m } else { return nil }
         }.first)
         #expect(q.stores[s1]!.chunks[ContentHash.of(chunk)] == chunk && q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
-        withKnownIssue("""
-            ServerCore.nak on the leader forces leaderCheck at once: the Consensus ACK goes before the peers' \
-            Payload ACKs arrive, says stored on [], and the leader leaves the RG, so they reach nobody
-            """) {
-            #expect(first.storedOn == [s1, s3])
-        }
+        #expect(first.storedOn == [s1, s3])
         // The retry repairs it: s1 and s3 answer already stored.
         let receipt = try #require(try q.putResult(put)?.get())
         #expect(receipt.attempts == 2)
@@ -461,15 +456,22 @@ import Testing
         let get = q.get(chunk, consensus: .cluster)
         try q.settle()
 
-        #expect(q.transcript.last == "s1 -> c1: Error Get Response c1#1.2: notFound")
+        #expect(q.transcript == [
+            "c1 -> NG: Get Request c1#1.2 (cluster)",
+            "s1 -> NG: Get Response c1#1.2: offer",
+            "s2 -> NG: Get Response c1#1.2: offer",
+            "s3 -> NG: Get Response c1#1.2: offer",
+            // Not "not found" (the group's verdict that no member holds it): the client asks again.
+            "s1 -> c1: Error Get Response c1#1.2: unavailable",
+            "c1 -> NG: Get Request c1#1.4 (cluster)",
+            // s1 does not offer what it just failed to read: another holder is chosen.
+            "s1 -> NG: Content Not Immediately Available c1#1.4",
+            "s2 -> NG: Get Response c1#1.4: offer",
+            "s3 -> NG: Get Response c1#1.4: offer",
+            "s2 -> RG: Rendezvous Transfer c1#1.4 to [c1]",
+        ])
         let result = try #require(q.getResult(get))
-        withKnownIssue("""
-            ServerCore.getLoaded answers a failed read with Error Get Response (notFound for an I/O error), and \
-            ClientCore.onGetError in cluster consensus takes any Error Get Response for the leader's 'no member \
-            holds it': the get fails although s2 and s3 hold the chunk
-            """) {
-            #expect(result.map(\.payload) == .success(chunk))
-        }
+        #expect(result.map(\.payload) == .success(chunk))
         try expectClean(q)
     }
 
@@ -489,16 +491,10 @@ import Testing
         ])
         let transfer = try #require(q.message("s1 -> RG: Rendezvous Transfer c1#1.2 to [c1, s3]"))
         #expect(try #require(q.getResult(get)).map(\.payload) == .success(chunk))
-        withKnownIssue("""
-            ServerCore.onAdditionalTarget records the volunteer but never decides, so when the Additional Target \
-            Request is the round's last answer the members wait out their collection time; the volunteer's own \
-            deadline (set when the request came) passes at the same moment, it leaves the RG while the chosen \
-            server reads the chunk, and the transfer that lists it never reaches it
-            """) {
-            #expect(transfer.time < t0 + .milliseconds(1))
-            #expect(transfer.receivers == [s3, OneRow.client])
-            #expect(q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
-        }
+        // The Additional Target Request completes the round: the members decide at once.
+        #expect(transfer.time < t0 + .milliseconds(1))
+        #expect(transfer.receivers == [s3, OneRow.client])
+        #expect(q.stores[s3]!.chunks[ContentHash.of(chunk)] == chunk)
         try expectClean(q)
     }
 }

@@ -59,6 +59,20 @@ import Testing
         #expect(report.verified > 0)
     }
 
+    @Test("puts of small chunks carried whole in their proposals (no rendezvous), under faults", arguments: [UInt64(11), 12, 13])
+    func immediatePutsUnderFaults(seed: UInt64) throws {
+        var c = SimulationFixtures.faulty(seed: seed)
+        c.workload.chunkSizes = 256...16_384
+        c.clientTuning = { $0.maxImmediatePut = 8192 }
+        let report = try Simulation(configuration: c).run()
+        #expect(report.passed, "seed \(seed):\n\(report)")
+        // Some chunks went whole in their proposals (stored with no offer), some negotiated.
+        #expect(report.serverStats.chunksStored > report.serverStats.acceptsOffered, "seed \(seed):\n\(report)")
+        #expect(report.serverStats.acceptsOffered > 0)
+        #expect(report.puts.acknowledged * 10 >= report.puts.started * 8, "seed \(seed):\n\(report)")
+        #expect(report.verified > 0)
+    }
+
     @Test("cluster consensus alone, under faults")
     func clusterConsensus() throws {
         var c = SimulationFixtures.faulty(seed: 4242)
