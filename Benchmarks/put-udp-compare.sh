@@ -51,7 +51,8 @@ resolve() {
     echo "$(cd "$tree" && swift build -c release --show-bin-path)/replicast-bench"
 }
 
-# What a binary was built from, when it sits in a git worktree's .build.
+# What a binary was built from, when it sits in a git worktree's .build: that worktree's HEAD at the
+# time of the run (a commit made after the build shows here too).
 describe() {
     local dir
     dir=$(dirname "$1")
