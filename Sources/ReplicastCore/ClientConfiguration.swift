@@ -25,6 +25,10 @@ public struct ClientConfiguration: Sendable {
     public var ackGrace: Duration = .seconds(2)
     /// Proposals / requests per transaction before giving up.
     public var maxAttempts: Int = 8
+    /// A put or get that no server of its row answered for this long, while this client
+    /// heard from no server at all since it started, ends with `noResponse` at its next
+    /// retry instead of running out its attempts: the cluster cannot be reached.
+    public var silenceLimit: Duration = .seconds(3)
     /// Base of the randomized (Aloha) back-off between attempts; doubles each attempt.
     public var retryBackoff: Duration = .milliseconds(10)
     /// The four bandwidth allocations of the client's link.

@@ -27,6 +27,7 @@ extension ClientCore {
             token: token, sequence: seq, owner: configuration.id, target: target, consensus: consensus,
             row: table.rowID(for: key), deliveryGroup: pool.group(client: configuration.id, sequence: seq),
             isProbe: probe, deadline: now)
+        t.startedAt = now
         if !probe { actions.append(.join(t.deliveryGroup)) }
         request(&t, now: now)
         gets[seq] = t
@@ -261,12 +262,13 @@ extension ClientCore {
 
     private mutating func retryGet(_ seq: UInt32, now: Instant) {
         guard var t = gets[seq] else { return }
-        if Int(t.attempt) >= configuration.maxAttempts {
+        let unreachable = !t.everAnswered && clusterSilent(since: t.startedAt, now: now)
+        if Int(t.attempt) >= configuration.maxAttempts || unreachable {
             let error: GetError
             if t.corruptDeliveries > 0 { error = .corrupt }
             else if let until = t.unavailableUntil { error = .notAvailableUntil(until) }
             else if !t.notFound.isEmpty { error = .notFound }
-            else { error = .noResponse(t.row) }
+            else { error = .noResponse(unanswered(t.row, attempts: Int(t.attempt), since: t.startedAt, now: now)) }
             failGet(seq, error)
             return
         }

@@ -13,6 +13,7 @@ extension ClientCore {
             replicas: replicas ?? configuration.replicas, consensus: consensus ?? configuration.consensus,
             row: row, deliveryGroup: pool.group(client: configuration.id, sequence: seq),
             deadline: now, owner: configuration.id)
+        t.startedAt = now
         if let standing = configuration.standingReservation, t.consensus == .client, name == nil,
            standingInFlight + UInt64(payload.count) <= standing.credit {
             sendOnStandingReservation(&t, standing, now: now)
@@ -303,10 +304,11 @@ extension ClientCore {
     /// Schedules the next attempt, or fails when attempts are exhausted.
     private mutating func retryPut(_ seq: UInt32, now: Instant) {
         guard var t = puts[seq] else { return }
-        if Int(t.attempt) >= configuration.maxAttempts {
+        let unreachable = !t.everAnswered && clusterSilent(since: t.startedAt, now: now)
+        if Int(t.attempt) >= configuration.maxAttempts || unreachable {
             failPut(seq, t.everAnswered
                 ? .insufficientReplicas(stored: t.stored.union(t.alreadyStored).count, wanted: t.replicas)
-                : .noResponse(t.row))
+                : .noResponse(unanswered(t.row, attempts: Int(t.attempt), since: t.startedAt, now: now)))
             return
         }
         t.phase = .backingOff

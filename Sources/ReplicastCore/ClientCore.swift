@@ -27,6 +27,8 @@ public struct ClientCore: Sendable {
     /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
     var standingInFlight: UInt64 = 0
     var standingBusyUntil: Instant = .zero
+    /// When a server was last heard from (any message).
+    var lastHeardFromServer: Instant?
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
     /// Liveness view (ClientCore+Membership.swift); nil when not configured.
@@ -92,8 +94,22 @@ public struct ClientCore: Sendable {
         return .nanoseconds(Int64(Double(base) * jitter))
     }
 
+    /// Whether no server has been heard since `start` and `silenceLimit` has passed since:
+    /// the cluster cannot be reached, and retrying further only delays the error.
+    func clusterSilent(since start: Instant, now: Instant) -> Bool {
+        now - start >= configuration.silenceLimit && (lastHeardFromServer.map { $0 < start } ?? true)
+    }
+
+    /// What a transaction on `row` tried, for its `noResponse` error.
+    func unanswered(_ row: RowID, attempts: Int, since start: Instant, now: Instant) -> Unanswered {
+        Unanswered(
+            row: row, group: table.row(row)?.addresses.negotiating.first, servers: table.members(of: row).sorted(),
+            attempts: attempts, elapsed: now - start)
+    }
+
     /// Feeds one decoded message addressed to this client.
     public mutating func handle(_ inbound: Inbound, now: Instant) {
+        if !inbound.source.isClient { lastHeardFromServer = now }
         switch inbound.message {
         case .putAccept(let m): onPutAccept(m, from: inbound.source, now: now)
         case .consensusPutAccept(let m): onConsensusPutAccept(m, now: now)

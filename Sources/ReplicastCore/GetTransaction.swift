@@ -24,6 +24,8 @@ struct GetTransaction: Sendable {
     let isProbe: Bool
 
     var attempt: UInt16 = 0
+    /// When the get started.
+    var startedAt: Instant = .zero
     var phase: Phase = .requesting
     var deadline: Instant
     /// The current request's round of answers, timed for the round-trip estimate.

@@ -29,10 +29,35 @@ public struct PutReceipt: Sendable, Equatable {
     }
 }
 
+/// What a client tried before it gave up on a silent row: the row, its Negotiating Group's
+/// address and members, how many requests it sent and over how long.
+public struct Unanswered: Sendable, Equatable, CustomStringConvertible {
+    public var row: RowID
+    public var group: GroupAddress?
+    public var servers: [NodeID]
+    public var attempts: Int
+    public var elapsed: Duration
+
+    public init(row: RowID, group: GroupAddress?, servers: [NodeID], attempts: Int, elapsed: Duration) {
+        self.row = row
+        self.group = group
+        self.servers = servers
+        self.attempts = attempts
+        self.elapsed = elapsed
+    }
+
+    public var description: String {
+        let seconds = Double(elapsed.nanoseconds) / 1e9
+        let at = group.map { " at \($0)" } ?? ""
+        let who = servers.map(\.description).joined(separator: ", ")
+        return "\(row) (servers \(who)\(at)): \(attempts) requests over \((seconds * 10).rounded() / 10) s"
+    }
+}
+
 /// Why a put failed.
 public enum PutError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// No member of the Negotiating Group answered.
-    case noResponse(RowID)
+    /// No member of the Negotiating Group answered: what was tried.
+    case noResponse(Unanswered)
     /// Fewer than the wanted replicas could be stored after every retry.
     case insufficientReplicas(stored: Int, wanted: Int)
     /// The cluster's table is newer than the client's.
@@ -42,7 +67,7 @@ public enum PutError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noResponse(let row): return "no storage server of \(row) answered"
+        case .noResponse(let tried): return "no storage server answered: \(tried)"
         case .insufficientReplicas(let s, let w): return "only \(s) of \(w) replicas could be stored"
         case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"
         case .transportFailed(let why): return "the client's transport failed: \(why)"
@@ -84,8 +109,9 @@ public struct GetReceipt: Sendable, Equatable {
 public enum GetError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Every member that answered said it does not hold the chunk.
     case notFound
-    /// No member of the Negotiating Group answered, or no delivery arrived, after every retry.
-    case noResponse(RowID)
+    /// No member of the Negotiating Group answered, or no delivery arrived, after every
+    /// retry: what was tried.
+    case noResponse(Unanswered)
     /// Every delivered copy failed verification.
     case corrupt
     /// The content is offline; retry after this time.
@@ -98,7 +124,7 @@ public enum GetError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notFound: return "not found"
-        case .noResponse(let row): return "no storage server of \(row) delivered the chunk"
+        case .noResponse(let tried): return "no storage server delivered the chunk: \(tried)"
         case .corrupt: return "every delivered copy failed verification"
         case .notAvailableUntil(let t): return "content not available until \(t)"
         case .staleTable(let g): return "the client's hash allocation table is stale (cluster generation \(g))"

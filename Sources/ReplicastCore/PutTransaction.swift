@@ -25,6 +25,8 @@ struct PutTransaction: Sendable {
     let deliveryGroup: GroupAddress
 
     var attempt: UInt16 = 0
+    /// When the put started.
+    var startedAt: Instant = .zero
     var phase: Phase = .negotiating
     var deadline: Instant
     /// The current proposal's round of answers, timed for the round-trip estimate.
