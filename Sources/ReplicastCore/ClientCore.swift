@@ -24,6 +24,8 @@ public struct ClientCore: Sendable {
     /// Standing reservation: chunk bytes in flight, and when the last transfer ends.
     var standingInFlight: UInt64 = 0
     var standingBusyUntil: Instant = .zero
+    /// Reserved outbound rate and per-server caps on transfers (`ClientRateControl`).
+    var rates: ClientRateControl
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
 
@@ -36,6 +38,7 @@ public struct ClientCore: Sendable {
             allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.requestCost,
             burst: configuration.requestBurst)
         self.ingress = IngressCalendar(reservedRate: configuration.allocation.reservedInbound)
+        self.rates = ClientRateControl(reservedOutbound: configuration.allocation.reservedOutbound)
         self.nextSequence = max(configuration.firstSequence, 1)
     }
 

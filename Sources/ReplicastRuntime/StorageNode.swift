@@ -52,7 +52,9 @@ public final class StorageNode: @unchecked Sendable {
             catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: nil)
             for name in chunk.names { catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: name) }
         }
+        let link = try cluster.nodeLink(server: id) { LinkRate.detect(transport: transport, address: String(ip)) }
         var configuration = ServerConfiguration(id: id)
+        configuration.allocation = link.allocation
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
@@ -65,7 +67,7 @@ public final class StorageNode: @unchecked Sendable {
         let waker = Waker(transport)
         self.worker = StoreWorker(store: store, wake: { waker.wake() })
         let joined = try loop.joinInitialGroups()
-        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined) negotiating groups, endpoint \(transport.localEndpoint)")
+        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined) negotiating groups, endpoint \(transport.localEndpoint), \(link.summary)")
     }
 
     /// The server's counters so far.
