@@ -137,8 +137,8 @@ public struct NodeLink: Sendable, Equatable {
     /// each way.
     public var allocation: BandwidthAllocation {
         let bytes = Double(bitsPerSecond) / 8
-        let reserved = UInt64(bytes * reservedShare)
-        let unsolicited = UInt64(bytes * unsolicitedShare)
+        let reserved = UInt64((bytes * reservedShare).rounded())
+        let unsolicited = UInt64((bytes * unsolicitedShare).rounded())
         return BandwidthAllocation(
             unsolicitedInbound: unsolicited, unsolicitedOutbound: unsolicited, reservedOutbound: reserved,
             reservedInbound: reserved)
