@@ -35,6 +35,7 @@ public final class ProtocolDriver<Core: DrivenCore> {
     private var unsolicited: [QueuedMessage] = []
     private var unsolicitedHead = 0
     private var transfers: [TransferPacer] = []
+    private var egress: EgressBucket?
     private var outputs: [DriverOutput<Core.Effect>] = []
     private var endpoints: [NodeID: Endpoint] = [:]
     private var errorLimiter = DecodeErrorLimiter<Endpoint>(interval: .seconds(10))
@@ -56,6 +57,14 @@ public final class ProtocolDriver<Core: DrivenCore> {
     /// This participant.
     public var nodeID: NodeID { core.nodeID }
 
+    /// The node's reserved outbound rate, bytes per second: its Rendezvous Transfers
+    /// together never leave faster (`EgressBucket`), however far behind their windows they
+    /// are. Nil (the default): each transfer is paced by its window alone.
+    public var egressLimit: UInt64? {
+        get { egress?.rate }
+        set { egress = newValue.map { EgressBucket(rate: $0, minimumDepth: burst) } }
+    }
+
     /// Bytes a Rendezvous Transfer may run ahead of its rate line (`TransferPacer`).
     public var pacingBurst: Int { burst }
 
@@ -76,7 +85,10 @@ public final class ProtocolDriver<Core: DrivenCore> {
             guard let t else { return }
             d = d.map { min($0, t) } ?? t
         }
-        for t in transfers { merge(t.nextDue()) }
+        for t in transfers {
+            guard let due = t.nextDue() else { continue }
+            merge(egress.map { max(due, $0.due(t.size(of: t.next))) } ?? due)
+        }
         merge(reassembler.nextExpiry)
         return d
     }
@@ -151,12 +163,16 @@ public final class ProtocolDriver<Core: DrivenCore> {
         unsolicited.removeAll(keepingCapacity: true)
         unsolicitedHead = 0
 
+        egress?.refill(now: now)
         var i = 0
         while i < transfers.count {
             while transfers[i].isDue(at: now) {
                 let index = transfers[i].next
+                let size = transfers[i].size(of: index)
+                if let e = egress, !e.allows(size) { return false }
                 guard append(transfers[i].fragmenter, index, to: transfers[i].destination, into: &batch) else { return true }
                 _ = transfers[i].release()
+                egress?.spend(size)
             }
             if transfers[i].isDone {
                 stats.transfersSent += 1

@@ -64,6 +64,7 @@ public final class ReplicastClient {
         let driver = ProtocolDriver(
             core: ClientCore(configuration: configuration, table: table), maxDatagramSize: transport.maxDatagramSize,
             logger: log)
+        driver.egressLimit = configuration.allocation.reservedOutbound
         self.loop = TransportLoop(driver: driver, transport: transport, logger: log)
         log.info("client \(id): \(link.summary)")
     }
