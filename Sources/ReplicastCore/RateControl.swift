@@ -113,12 +113,12 @@ extension ClientCore {
     public var serverRateCaps: [NodeID: RateCap] { rates.caps }
 
     /// The Maximum Delivery Rate to propose to the Negotiating Group of `row`: the reserved
-    /// outbound rate, no higher than the fastest member may be sent at (client consensus:
-    /// the client caps each offer itself) or than the slowest (cluster consensus: the
-    /// members choose, knowing only this rate).
+    /// outbound rate, no higher than the lowest cap among the row's members. The members
+    /// offer windows sized for that rate, so whichever are chosen, the transfer fits the
+    /// windows they booked (an offer faster than its member's cap would have to be booked
+    /// anew, longer, in a calendar that other clients fill meanwhile: declined, retried).
     func proposedRate(row: RowID, consensus: ConsensusMode) -> UInt64 {
-        let caps = table.members(of: row).map { rates.cap($0) }
-        let bound = consensus == .client ? caps.max() : caps.min()
+        let bound = table.members(of: row).map { rates.cap($0) }.min()
         return max(1, min(configuration.maxDeliveryRate, bound ?? rates.ceiling))
     }
 

@@ -182,10 +182,10 @@ import Testing
         #expect(client.serverRateCaps[s1]?.current == rate / 2)
         #expect(client.serverRateCaps[s2] == nil && client.serverRateCaps[s3] == nil)
 
-        // The next put: proposed at the full rate (s2 and s3 may take it), sent at s1's cap
-        // because s1 is chosen.
+        // The next put: proposed at s1's cap (the row's lowest); an offer above it (these
+        // scripted ones) is taken at the cap.
         let (w2, id2, p2) = try putOnce(2, at: t0 + .seconds(1))
-        #expect(p2.maxDeliveryRate == rate)
+        #expect(p2.maxDeliveryRate == rate / 2)
         #expect(w2.rate == rate / 2)
         for s in OneRow.servers {
             client.handle(from(s, .response, .payloadAck(PayloadAck(proposal: id2, contentHash: p2.contentHash, name: nil))), now: t0 + .seconds(2))
