@@ -157,16 +157,17 @@ run_case() {
     local linkrate=$crate
     [ "$crate" = none ] && linkrate=$fast
     local t0 t1 status=0
+    for c in $(seq 1 "$clients"); do
+        head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/$case/object-$c"
+    done
     t0=$(date +%s.%N)
     for c in $(seq 1 "$clients"); do
         ns="$p-$((5 + c))"
-        head -c $((size_mib * 1024 * 1024)) /dev/urandom > "$work/$case/object-$c"
         ip netns exec "$ns" "$bin/replicast" --cluster "$file" put "$work/$case/object-$c" --name "tbf/$case-$c" --window "$window" \
             --link-rate "$linkrate" --interface 10.78.0.$((5 + c)) ${CLIENT_LOG:+--log-level $CLIENT_LOG} \
             >"$work/$case/put-$c.out" 2>"$work/$case/put-$c.err" &
         cpids[$c]=$!
     done
-    t0=$(date +%s.%N)
     for c in $(seq 1 "$clients"); do
         if ! wait "${cpids[$c]}"; then
             status=1

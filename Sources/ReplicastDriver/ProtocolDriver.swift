@@ -85,7 +85,10 @@ public final class ProtocolDriver<Core: DrivenCore> {
             guard let t else { return }
             d = d.map { min($0, t) } ?? t
         }
-        for t in transfers {
+        var earliestEnd: Instant?
+        for t in transfers where !t.isDone {
+            defer { earliestEnd = min(earliestEnd ?? t.windowEnd, t.windowEnd) }
+            if let end = earliestEnd, t.windowStart >= end { continue }  // waits for an earlier one
             guard let due = t.nextDue() else { continue }
             merge(egress.map { max(due, $0.due(t.size(of: t.next))) } ?? due)
         }
@@ -164,8 +167,18 @@ public final class ProtocolDriver<Core: DrivenCore> {
         unsolicitedHead = 0
 
         egress?.refill(now: now)
+        // Transfers go in the order of their windows: one whose window starts at or after
+        // the end of an earlier one's waits until that one is sent (a late transfer does not
+        // overlap the next: together they would exceed the rate both were booked at).
+        var earliestEnd: Instant?
         var i = 0
         while i < transfers.count {
+            if let end = earliestEnd, transfers[i].windowStart >= end {
+                transfers[i].forgiveLag(at: now)
+                i += 1
+                continue
+            }
+            transfers[i].forgiveLag(at: now)
             while transfers[i].isDue(at: now) {
                 let index = transfers[i].next
                 let size = transfers[i].size(of: index)
@@ -179,6 +192,7 @@ public final class ProtocolDriver<Core: DrivenCore> {
                 stats.transferBytesSent += UInt64(transfers[i].fragmenter.messageLength)
                 transfers.remove(at: i)
             } else {
+                earliestEnd = min(earliestEnd ?? transfers[i].windowEnd, transfers[i].windowEnd)
                 i += 1
             }
         }
