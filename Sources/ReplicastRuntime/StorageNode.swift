@@ -55,6 +55,7 @@ public final class StorageNode: @unchecked Sendable {
         let link = try cluster.nodeLink(server: id) { LinkRate.detect(transport: transport, address: String(ip)) }
         var configuration = ServerConfiguration(id: id)
         configuration.allocation = link.allocation
+        configuration.windowSlack = LinkRate.windowSlack(reservedInbound: link.allocation.reservedInbound)
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         tuning(&configuration)
