@@ -20,13 +20,14 @@
 # The cluster file tells the nodes their links (`link:`), the clients `--link-rate`.
 #
 #   Deploy/tbf.sh [CASE...]    environment: SIZE_MIB (64), RATE (1gbit), FAST_RATE (10gbit),
-#                              REPLICAST_BIN (.build/release), SHARE (0.95: reserved share)
+#                              REPLICAST_BIN (.build/release), SHARE (0.97: reserved share),
+#                              WINDOW (8: chunks in flight per client), KEEP=1 (keep the work directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${SIZE_MIB:-64}
 rate=${RATE:-1gbit}
 fast=${FAST_RATE:-10gbit}
-share=${SHARE:-0.95}
+share=${SHARE:-0.97}
 window=${WINDOW:-8}
 unsolicited=$(awk -v s="$share" 'BEGIN { printf "%.2f", 1 - s }')
 bin=${REPLICAST_BIN:-$(pwd)/.build/release}
