@@ -29,6 +29,10 @@ rate=${RATE:-1gbit}
 fast=${FAST_RATE:-10gbit}
 share=${SHARE:-0.97}
 window=${WINDOW:-8}
+# The nodes and the putting clients run at a higher priority (NICE, -10) than what else the
+# host runs: the links are under test, not the host's other load. A sender that is not
+# scheduled loses the time (it does not catch up beyond a few ms: TransferPacer).
+nice="nice -n ${NICE:--10}"
 unsolicited=$(awk -v s="$share" 'BEGIN { printf "%.2f", 1 - s }')
 bin=${REPLICAST_BIN:-$(pwd)/.build/release}
 cases=("$@")
@@ -128,7 +132,7 @@ cluster() {
 start_nodes() {
     local file=$1
     for i in 1 2 3 4 5; do
-        ip netns exec "$p-$i" "$bin/replicast-node" --cluster "$file" --id "$i" \
+        ip netns exec "$p-$i" $nice "$bin/replicast-node" --cluster "$file" --id "$i" \
             --ready-file "$work/$case/node-$i.ready" --log-level info 2>"$work/$case/node-$i.log" &
         pids+=($!)
     done
@@ -165,7 +169,7 @@ run_case() {
     t0=$(date +%s.%N)
     for c in $(seq 1 "$clients"); do
         ns="$p-$((5 + c))"
-        ip netns exec "$ns" "$bin/replicast" --cluster "$file" put "$work/$case/object-$c" --name "tbf/$case-$c" --window "$window" \
+        ip netns exec "$ns" $nice "$bin/replicast" --cluster "$file" put "$work/$case/object-$c" --name "tbf/$case-$c" --window "$window" \
             --link-rate "$linkrate" --interface 10.78.0.$((5 + c)) ${CLIENT_LOG:+--log-level $CLIENT_LOG} \
             >"$work/$case/put-$c.out" 2>"$work/$case/put-$c.err" &
         cpids[$c]=$!

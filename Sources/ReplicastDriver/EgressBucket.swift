@@ -18,11 +18,11 @@ struct EgressBucket {
     private var tokens: Double
     private var updated: Instant
 
-    /// A bucket at `rate` holding `depth` (at least `minimumDepth`; by default 2 ms at the
+    /// A bucket at `rate` holding `depth` (at least `minimumDepth`; by default 4 ms at the
     /// rate), full.
     init(rate: UInt64, minimumDepth: Int, now: Instant = .zero) {
         self.rate = max(rate, 1)
-        self.depth = max(minimumDepth, Int(min(Double(Int.max / 4), Double(self.rate) * 0.002)))
+        self.depth = max(minimumDepth, Int(min(Double(Int.max / 4), Double(self.rate) * 0.004)))
         self.tokens = Double(depth)
         self.updated = now
     }
