@@ -44,6 +44,8 @@ for i in 1 2 3 4 5 6; do
     ip -n "$ns" addr add 10.77.0.$i/24 dev eth0
     ip -n "$ns" link set eth0 up
     ip -n "$ns" link set lo up
+    # 20 by default in a new namespace: a node joins a group per row and per transaction.
+    ip netns exec "$ns" sysctl -q -w net.ipv4.igmp_max_memberships=1024 2>/dev/null || true
     if [ "${NO_NETEM:-0}" != 1 ]; then
         ip netns exec "$ns" tc qdisc add dev eth0 root netem delay 1ms loss "$loss" duplicate "$duplicate" reorder "$reorder" \
             || { echo "netem: this kernel has no sch_netem (run it in the VM: Deploy/softroce.sh exec Deploy/netem.sh)" >&2; exit 1; }

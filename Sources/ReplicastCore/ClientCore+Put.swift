@@ -68,7 +68,7 @@ extension ClientCore {
         let proposal = PutProposal(
             negotiatingGroup: t.row, contentHash: t.contentHash, name: t.name,
             chunkLength: UInt64(t.payload.count), deliveryGroup: t.deliveryGroup,
-            maxDeliveryRate: configuration.maxDeliveryRate, replicas: UInt8(clamping: t.replicas),
+            maxDeliveryRate: proposedRate(row: t.row, consensus: t.consensus), replicas: UInt8(clamping: t.replicas),
             consensus: t.consensus, immediate: t.immediate ? t.payload : .empty)
         emit(.negotiatingGroup(t.row), .request, t.proposalID, .putProposal(proposal))
         // Cluster consensus: the servers collect among themselves first, then the leader answers.
@@ -147,9 +147,10 @@ extension ClientCore {
         for s in Set(t.answers.keys).union(known) { zones[s] = table.server(s)?.zone }
         let input = RendezvousInput(
             replicas: t.replicas, designated: table.designated(of: t.row), zones: zones,
-            alreadyStored: known.sorted(), offers: offers, length: UInt64(t.payload.count),
-            maxRate: configuration.maxDeliveryRate)
-        let decision = configuration.policy.choose(input)
+            alreadyStored: known.sorted(), offers: cappedOffers(offers, length: UInt64(t.payload.count)),
+            length: UInt64(t.payload.count), maxRate: proposedRate(row: t.row, consensus: t.consensus))
+        puts[seq] = t
+        let decision = withinEgress(configuration.policy.choose(input), put: seq, now: now)
         switch decision {
         case .transfer(let members, let window):
             announce(t, members: members, alreadyStored: known.sorted(), window: window)
@@ -197,13 +198,15 @@ extension ClientCore {
             if t.stored.union(t.alreadyStored).count >= t.replicas { completePut(seq, now: now) } else { retryPut(seq, now: now) }
             return
         }
+        puts[seq] = t
+        let window = bookEgress(m.window, put: seq, now: now)
         let transfer = RendezvousTransfer(
-            request: t.proposalID, deliveryGroup: t.deliveryGroup, members: m.members, rate: m.window.rate,
+            request: t.proposalID, deliveryGroup: t.deliveryGroup, members: m.members, rate: window.rate,
             contentHash: t.contentHash, content: t.payload)
-        sendTransfer(transfer, of: t, members: m.members, window: m.window)
+        sendTransfer(transfer, of: t, members: m.members, window: window)
         t.transferred = true
         t.phase = .transferring(members: m.members)
-        t.deadline = m.window.end + configuration.ackGrace
+        t.deadline = window.end + configuration.ackGrace
         puts[seq] = t
     }
 
@@ -223,10 +226,12 @@ extension ClientCore {
     }
 
     mutating func onPayloadAck(_ m: PayloadAck, from server: NodeID, now: Instant) {
+        notePayloadAnswer(m.proposal, from: server, code: nil)
         recordPayloadAnswer(m.proposal, from: server, stored: true, now: now)
     }
 
     mutating func onPayloadNak(_ m: PayloadNak, from server: NodeID, now: Instant) {
+        notePayloadAnswer(m.proposal, from: server, code: m.code)
         recordPayloadAnswer(m.proposal, from: server, stored: false, now: now)
     }
 
@@ -256,6 +261,7 @@ extension ClientCore {
 
     /// A transfer round ended (all answered, or the deadline passed).
     private mutating func endRound(_ seq: UInt32, now: Instant) {
+        noteRoundEnded(seq)
         guard var t = puts[seq] else { return }
         standingInFlight -= min(standingInFlight, t.standingBytes)
         t.standingBytes = 0

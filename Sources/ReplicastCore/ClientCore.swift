@@ -29,6 +29,8 @@ public struct ClientCore: Sendable {
     var standingBusyUntil: Instant = .zero
     /// When a server was last heard from (any message).
     var lastHeardFromServer: Instant?
+    /// Reserved outbound rate and per-server caps on transfers (`ClientRateControl`).
+    var rates: ClientRateControl
     private var nextSequence: UInt32 = 1
     private var nextToken: UInt64 = 1
     /// Liveness view (ClientCore+Membership.swift); nil when not configured.
@@ -43,6 +45,7 @@ public struct ClientCore: Sendable {
             allocation: configuration.allocation.unsolicitedOutbound, requestCost: configuration.requestCost,
             burst: configuration.requestBurst)
         self.ingress = IngressCalendar(reservedRate: configuration.allocation.reservedInbound)
+        self.rates = ClientRateControl(reservedOutbound: configuration.allocation.reservedOutbound)
         self.nextSequence = max(configuration.firstSequence, 1)
         self.livenessView = configuration.membership.map { ClientLivenessView(configuration: $0, table: table) }
     }

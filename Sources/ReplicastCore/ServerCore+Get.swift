@@ -242,7 +242,7 @@ extension ServerCore {
             // Remembered, so that a retransmitted accept does not send the chunk again.
             cache.begin(id, now: now)
             withGet(m.request) { $0.phase = .serving(chunk) }
-            load(m.request, chunk.hash, .transfer(m.window))
+            load(m.request, chunk.hash, .transfer(deliveryWindow(m.window, request: g.request)))
         } else if !g.isVolunteer {
             gets[m.request] = nil
         }

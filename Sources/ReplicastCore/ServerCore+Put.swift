@@ -35,7 +35,7 @@ extension ServerCore {
             stats.notNow += 1
         } else if !configuration.reservations {
             // No calendar (the comparison): every proposal gets the full rate at once.
-            let rate = max(1, min(m.maxDeliveryRate, configuration.reservedInboundRate))
+            let rate = max(1, min(m.maxDeliveryRate, inboundRateCap))
             let duration = Duration.nanoseconds(Int64(Double(m.chunkLength) / Double(rate) * 1e9) + 1)
             join(m.deliveryGroup)
             answer = .proposedRendezvous(RendezvousWindow(
@@ -43,7 +43,7 @@ extension ServerCore {
             stats.acceptsOffered += 1
         } else {
             let queueDelay = Duration.nanoseconds(Int64(Double(pendingWriteBytes) / Double(configuration.storageWriteRate) * 1e9))
-            let window = calendar.earliestWindow(
+            let window = offerCalendar.earliestWindow(
                 notBefore: now + configuration.leadTime + queueDelay, bytes: m.chunkLength, maxRate: m.maxDeliveryRate,
                 slack: configuration.windowSlack)
             if window.start - now > configuration.maxWait {
@@ -313,6 +313,7 @@ extension ServerCore {
         case .success:
             guard let hash = p.proposal?.contentHash ?? p.transferHash else { return }
             stats.chunksStored += 1
+            inboundTransferCompleted()
             catalog.add(hash, length: bytes, designated: true, name: p.proposal?.name)
             let ack = PayloadAck(proposal: key, contentHash: hash, name: p.proposal?.name)
             if p.direct {

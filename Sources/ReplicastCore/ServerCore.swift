@@ -13,6 +13,8 @@ public struct ServerCore: Sendable {
     public let table: AllocationTable
     public internal(set) var catalog: ChunkCatalog
     public internal(set) var calendar: IngressCalendar
+    /// The reserved inbound rate offered now: lowered by incomplete transfers (`RateCap`).
+    var inboundCap: RateCap
     /// Free bytes in the store, as last reported by the runtime.
     public private(set) var freeBytes: UInt64
     /// Counters for logs, benchmarks and simulator invariants.
@@ -52,6 +54,7 @@ public struct ServerCore: Sendable {
         // Indefinite reservations are kept for good: the calendar books what is left.
         let standing = configuration.standingReservations.values.reduce(0, +)
         self.calendar = IngressCalendar(reservedRate: configuration.reservedInboundRate - min(standing, configuration.reservedInboundRate))
+        self.inboundCap = RateCap(ceiling: calendar.reservedRate)
         self.freeBytes = freeBytes
         self.cache = ResponseCache(capacity: configuration.responseCacheCapacity)
         self.pacer = RequestPacer(
@@ -251,6 +254,7 @@ public struct ServerCore: Sendable {
         guard let key = attempts.max(by: { $0.subsequence < $1.subsequence }), let p = puts[key], !p.isStoring
         else { return }
         stats.incompleteTransfers += 1
+        inboundTransferIncomplete(key)
         nak(key, .incomplete)
     }
 

@@ -17,7 +17,11 @@ struct TransferPacer {
     let destination: Destination
     /// When the rate line starts: the window's start, or the time the transfer was queued if
     /// that is later (a late transfer does not catch up in one burst).
-    let start: Instant
+    private(set) var start: Instant
+    /// The agreed window's start and end: a transfer whose window starts at or after the
+    /// end of an earlier one's waits for that one to be sent (`ProtocolDriver.fill`).
+    let windowStart: Instant
+    let windowEnd: Instant
     /// Bytes per second.
     let rate: UInt64
     /// Bytes allowed ahead of the rate line.
@@ -29,8 +33,27 @@ struct TransferPacer {
         self.fragmenter = fragmenter
         self.destination = destination
         self.start = max(window.start, queuedAt)
+        self.windowStart = window.start
+        self.windowEnd = window.end
         self.rate = max(window.rate, 1)
         self.burst = burst
+    }
+
+    /// How far (in bytes) the rate line may run ahead of the bytes released before the
+    /// sender gives up catching up: one burst, or 4 ms at the rate if more (the loop wakes a
+    /// little late now and then; that much it makes up).
+    var lagTolerance: Int { max(burst, Int(min(Double(Int.max / 4), Double(rate) * 0.004))) }
+
+    /// A sender that was not scheduled for a while (a busy host) resumes at the rate
+    /// instead of catching up in one burst: the rate line moves so that it leads the bytes
+    /// released by at most `lagTolerance` (the transfer ends that much later). Before the
+    /// first datagram, the line starts no earlier than `now` less the tolerance.
+    mutating func forgiveLag(at now: Instant) {
+        guard now > start else { return }
+        let behind = Double((now - start).nanoseconds) / 1e9 * Double(rate) - Double(releasedBytes)
+        let excess = behind - Double(lagTolerance)
+        guard excess > 0 else { return }
+        start = start + .nanoseconds(Int64(excess / Double(rate) * 1e9))
     }
 
     /// The burst a transport of datagrams up to `maxDatagramSize` bytes is allowed.

@@ -20,8 +20,14 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
         public var volunteer: Bool
         /// Store quota in bytes (nil: the filesystem's free space).
         public var quotaBytes: Int?
+        /// This server's link (rate and shares), over the file's `link` (`LinkSettings`).
+        public var link: LinkSettings?
 
-        public init(id: UInt32, zone: String, endpoint: String, dataDirectory: String, volunteer: Bool = false, quotaBytes: Int? = nil) {
+        public init(
+            id: UInt32, zone: String, endpoint: String, dataDirectory: String, volunteer: Bool = false, quotaBytes: Int? = nil,
+            link: LinkSettings? = nil
+        ) {
+            self.link = link
             self.id = id
             self.zone = zone
             self.endpoint = endpoint
@@ -44,11 +50,16 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
     public var replicas: Int
     public var table: TableConfiguration
     public var servers: [Server]
+    /// Every node's link unless its own entry says otherwise (clients' too); nil: each node
+    /// reads its interface (`LinkSettings`, `ClusterConfiguration.nodeLink`).
+    public var link: LinkSettings?
 
     public init(
         generation: UInt32 = 1, interface: String = "127.0.0.1", multicastTTL: UInt8 = 0,
-        maxDatagramSize: Int = 8972, replicas: Int = 3, table: TableConfiguration, servers: [Server]
+        maxDatagramSize: Int = 8972, replicas: Int = 3, table: TableConfiguration, servers: [Server],
+        link: LinkSettings? = nil
     ) {
+        self.link = link
         self.generation = generation
         self.interface = interface
         self.multicastTTL = multicastTTL
@@ -77,11 +88,18 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
         } catch {
             throw ConfigurationError("cannot read cluster file \(path): \(error.localizedDescription)")
         }
+        let config: ClusterConfiguration
         do {
-            return try YAMLDecoder().decode(ClusterConfiguration.self, from: text)
+            config = try YAMLDecoder().decode(ClusterConfiguration.self, from: text)
         } catch {
             throw ConfigurationError("invalid cluster file \(path): \(error)")
         }
+        do {
+            try config.validateLinks()
+        } catch {
+            throw ConfigurationError("invalid cluster file \(path): \(error)")
+        }
+        return config
     }
 
     /// Writes the cluster file atomically (temporary file, then rename).

@@ -15,6 +15,8 @@ public final class ReplicastClient {
     public let id: NodeID
     public let cluster: ClusterConfiguration
     public let logger: Logger
+    /// The client's link and the allocations split from it.
+    public let link: NodeLink
     let loop: TransportLoop<ClientCore>
     let transport: any DatagramTransport
     private var putOutcomes: [TransactionToken: PutOutcome] = [:]
@@ -28,16 +30,19 @@ public final class ReplicastClient {
     /// table and a transport).
     public convenience init(
         cluster: ClusterConfiguration, transport choice: TransportChoice = .udp, interface: String? = nil,
-        id: NodeID? = nil, logger: Logger? = nil, tuning: (inout ClientConfiguration) -> Void = { _ in }
+        id: NodeID? = nil, linkRate: UInt64? = nil, logger: Logger? = nil,
+        tuning: (inout ClientConfiguration) -> Void = { _ in }
     ) throws {
-        try self.init(
-            cluster: cluster, transport: try choice.open(cluster: cluster, interface: interface, unicastPort: 0), id: id,
-            logger: logger, tuning: tuning)
+        let transport = try choice.open(cluster: cluster, interface: interface, unicastPort: 0)
+        let link = try cluster.nodeLink(server: nil, rate: linkRate) {
+            LinkRate.detect(transport: transport, address: interface ?? cluster.interface)
+        }
+        try self.init(cluster: cluster, transport: transport, id: id, link: link, logger: logger, tuning: tuning)
     }
 
     /// Connects over an already open transport.
     public init(
-        cluster: ClusterConfiguration, transport: any DatagramTransport, id: NodeID? = nil,
+        cluster: ClusterConfiguration, transport: any DatagramTransport, id: NodeID? = nil, link: NodeLink? = nil,
         logger: Logger? = nil, tuning: (inout ClientConfiguration) -> Void = { _ in }
     ) throws {
         let id = id ?? NodeID(NodeID.firstClient.rawValue + UInt32.random(in: 1..<0x7FFF_FFFF))
@@ -48,8 +53,11 @@ public final class ReplicastClient {
         self.logger = log
         let table = try cluster.allocationTable()
         self.transport = transport
+        let link = try link ?? cluster.nodeLink(server: nil)
+        self.link = link
         var configuration = ClientConfiguration(id: id)
         configuration.membership = ClientMembershipConfiguration()  // liveness view (docs/PROTOCOL.md § 15.4)
+        configuration.allocation = link.allocation
         configuration.replicas = cluster.replicas
         configuration.seed = UInt64(id.rawValue)
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
@@ -57,7 +65,9 @@ public final class ReplicastClient {
         let driver = ProtocolDriver(
             core: ClientCore(configuration: configuration, table: table), maxDatagramSize: transport.maxDatagramSize,
             logger: log)
+        driver.egressLimit = configuration.allocation.reservedOutbound
         self.loop = TransportLoop(driver: driver, transport: transport, logger: log)
+        log.info("client \(id): \(link.summary)")
     }
 
     deinit { transport.close() }

@@ -55,7 +55,10 @@ public final class StorageNode: @unchecked Sendable {
             catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: nil)
             for name in chunk.names { catalog.add(chunk.hash, length: UInt64(chunk.length), designated: designated, name: name) }
         }
+        let link = try cluster.nodeLink(server: id) { LinkRate.detect(transport: transport, address: String(ip)) }
         var configuration = ServerConfiguration(id: id)
+        configuration.allocation = link.allocation
+        configuration.windowSlack = LinkRate.windowSlack(reservedInbound: link.allocation.reservedInbound)
         configuration.volunteer = entry.volunteer
         configuration.firstSequence = UInt32.random(in: 1...UInt32.max)
         configuration.membership = StorageNode.defaultMembership()  // keep-alive (StorageNode+Membership.swift)
@@ -65,11 +68,12 @@ public final class StorageNode: @unchecked Sendable {
         let driver = ProtocolDriver(
             core: core, maxDatagramSize: transport.maxDatagramSize, limits: ReassemblyLimits(timeout: .seconds(1)),
             logger: log)
+        driver.egressLimit = configuration.reservedOutboundRate
         self.loop = TransportLoop(driver: driver, transport: transport, logger: log)
         let waker = Waker(transport)
         self.worker = StoreWorker(store: store, wake: { waker.wake() })
         let joined = try loop.joinInitialGroups()
-        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined) negotiating groups, endpoint \(transport.localEndpoint)")
+        log.info("node \(id) up: \(store.allChunks().count) chunks, \(joined) negotiating groups, endpoint \(transport.localEndpoint), \(link.summary)")
     }
 
     /// The server's counters so far.
@@ -94,8 +98,11 @@ public final class StorageNode: @unchecked Sendable {
 
     /// Runs the loop on a new thread.
     public func start() {
-        let t = Thread { [self] in
-            run()
+        // The thread holds the node only while its loop runs: once `stop()` returns, the
+        // node's last owner releases it (and its store's directory lock) at once.
+        let finished = self.finished
+        let t = Thread { [weak self] in
+            self?.run()
             finished.signal()
         }
         t.name = "replicast-node-\(id.rawValue)"
@@ -144,7 +151,7 @@ public final class StorageNode: @unchecked Sendable {
             drainCompletions(now: WallClock.now())
             transport.close()
             let c = driver.stats
-            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(loop.sendErrors) send errors")
+            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(loop.sendErrors) send errors, \(driver.core.stats.proposals) proposals, \(driver.core.stats.acceptsOffered) offers, \(driver.core.stats.chunksStored) stored, \(driver.core.stats.declinedWindows) declined windows, \(driver.core.stats.notNow) not now, \(driver.core.stats.alreadyStored) already stored, \(driver.core.stats.expiredReservations) expired reservations, \(driver.core.stats.leftNotListed) left unlisted, \(driver.core.stats.naks) NAKs, \(driver.core.stats.incompleteTransfers) incomplete transfers NAKed, inbound offers capped at \(LinkRate.describe(bytesPerSecond: driver.core.inboundRateCap))")
         }
         while !stopping.load(ordering: .acquiring) {
             if let failure = loop.failure {

@@ -68,6 +68,9 @@ public struct PortAttributes: Sendable {
     public var activeMTU: Int
     public var gidTableLength: Int32
     public var isEthernet: Bool
+    /// `active_speed` and `active_width`, as the device reports them (`PortAttributes.linkBitsPerSecond`).
+    public var activeSpeed: UInt8 = 0
+    public var activeWidth: UInt8 = 0
 
     /// Reads port `port` of an open context.
     public init(context: UnsafeMutablePointer<ibv_context>, port: UInt8) throws(VerbsError) {
@@ -78,6 +81,8 @@ public struct PortAttributes: Sendable {
         activeMTU = 128 << Int(attr.active_mtu.rawValue)
         gidTableLength = attr.gid_tbl_len
         isEthernet = attr.link_layer == UInt8(IBV_LINK_LAYER_ETHERNET)
+        activeSpeed = attr.active_speed
+        activeWidth = attr.active_width
     }
 }
 

@@ -39,12 +39,25 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "Interface address to send and join groups on (default: the cluster file's).")
     var interface: String?
 
+    @Option(name: .long, help: "This client's link rate in bits per second (e.g. 1Gbit, 10Gbit, 400Mbit): its reserved and unsolicited allocations are split from it. Default: the cluster file's link.rate, else the interface's speed.")
+    var linkRate: String?
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
         guard clusterFile.cluster != nil else {
             throw ValidationError("missing --cluster FILE (the cluster file local-cluster writes)")
         }
+        _ = try linkBitsPerSecond()
+    }
+
+    /// `--link-rate` in bits per second (nil when not given).
+    func linkBitsPerSecond() throws -> UInt64? {
+        guard let linkRate else { return nil }
+        guard let bits = LinkRate.parse(linkRate) else {
+            throw ValidationError("--link-rate: '\(linkRate)' is not a link rate (want bits per second, e.g. 1Gbit, 100Mbit, 2.5Gbit)")
+        }
+        return bits
     }
 
     var consensusMode: ConsensusMode { consensus.mode }
@@ -54,7 +67,8 @@ struct ClientOptions: ParsableArguments {
         log.bootstrap(fallback: .warning)
         do {
             let config = try ClusterConfiguration.load(from: clusterFile.cluster ?? "")
-            return try ReplicastClient(cluster: config, transport: transport.choice(), interface: interface)
+            return try ReplicastClient(
+                cluster: config, transport: transport.choice(), interface: interface, linkRate: linkBitsPerSecond())
         } catch {
             fail("\(error)")
         }
