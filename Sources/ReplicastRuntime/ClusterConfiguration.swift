@@ -90,12 +90,13 @@ public struct ClusterConfiguration: Codable, Sendable, Equatable {
         }
         let config: ClusterConfiguration
         do {
+            try checkKeys(of: text)
             config = try YAMLDecoder().decode(ClusterConfiguration.self, from: text)
         } catch {
             throw ConfigurationError("invalid cluster file \(path): \(error)")
         }
         do {
-            try config.validateLinks()
+            try config.validate()
         } catch {
             throw ConfigurationError("invalid cluster file \(path): \(error)")
         }
