@@ -136,55 +136,48 @@ extension ServerCore {
 
     /// Cluster consensus: a peer's offer (it may come before the request).
     mutating func onGetResponse(_ m: GetResponse, now: Instant) {
-        guard m.server != me, isMember(m.negotiatingGroup) else { return }
-        let members = table.members(of: m.negotiatingGroup)
-        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        let round = withGet(m.request, creating: fresh) { g in
+        peerAnswered(m.request, row: m.negotiatingGroup, from: m.server, now: now) { g in
             g.collect { $0.offers[m.server] = m }
-            return g.round.record(m.server, of: members, now: now)
         }
-        if let round { answerRounds.add(round) }
-        decideIfAnsweredByAll(m.request, now: now)
     }
 
     /// Cluster consensus: a peer does not hold the chunk (it may say so before the request comes).
     mutating func onErrorGetResponse(_ m: ErrorGetResponse, from server: NodeID, now: Instant) {
-        guard server != me, isMember(m.negotiatingGroup) else { return }
-        let members = table.members(of: m.negotiatingGroup)
-        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        let round = withGet(m.request, creating: fresh) { g in
+        peerAnswered(m.request, row: m.negotiatingGroup, from: server, now: now) { g in
             g.collect { $0.notFound.insert(server) }
-            return g.round.record(server, of: members, now: now)
         }
-        if let round { answerRounds.add(round) }
-        decideIfAnsweredByAll(m.request, now: now)
     }
 
     /// Cluster consensus: a peer holds the chunk but cannot deliver it now.
     mutating func onContentNotImmediatelyAvailable(_ m: ContentNotImmediatelyAvailable, from server: NodeID, now: Instant) {
-        guard server != me, isMember(m.negotiatingGroup) else { return }
-        let members = table.members(of: m.negotiatingGroup)
-        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        let round = withGet(m.request, creating: fresh) { g in
+        peerAnswered(m.request, row: m.negotiatingGroup, from: server, now: now) { g in
             g.collect { $0.unavailable[server] = m.availableAt }
-            return g.round.record(server, of: members, now: now)
         }
-        if let round { answerRounds.add(round) }
-        decideIfAnsweredByAll(m.request, now: now)
     }
 
     /// A peer volunteers to keep a copy: it joins the delivery, and (cluster consensus) its
     /// request is its answer of the round (it may come before the Get Request).
     mutating func onAdditionalTargetRequest(_ m: AdditionalTargetRequest, from server: NodeID, now: Instant) {
-        guard server != me, isMember(m.negotiatingGroup) else { return }
-        let members = table.members(of: m.negotiatingGroup)
-        let fresh = ServerGet(client: m.request.source, deadline: now + configuration.grace)
-        let round = withGet(m.request, creating: fresh) { g in
+        peerAnswered(m.request, row: m.negotiatingGroup, from: server, now: now) { g in
             g.volunteers.insert(server)
+        }
+    }
+
+    /// Records a peer's answer of get `request`'s round (`note` files it in the get, created
+    /// if the request has not come yet), times the round, and decides once every member of
+    /// `row` has answered. Answers from this server itself or from outside the row are ignored.
+    private mutating func peerAnswered(
+        _ request: RequestID, row: RowID, from server: NodeID, now: Instant, note: (inout ServerGet) -> Void
+    ) {
+        guard server != me, isMember(row) else { return }
+        let members = table.members(of: row)
+        let fresh = ServerGet(client: request.source, deadline: now + configuration.grace)
+        let round = withGet(request, creating: fresh) { g in
+            note(&g)
             return g.round.record(server, of: members, now: now)
         }
         if let round { answerRounds.add(round) }
-        decideIfAnsweredByAll(m.request, now: now)
+        decideIfAnsweredByAll(request, now: now)
     }
 
     /// Cluster consensus: the best offer (newest version, earliest time, lowest id) serves.

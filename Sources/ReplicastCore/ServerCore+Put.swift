@@ -27,12 +27,8 @@ extension ServerCore {
         }
 
         let answer: PutAccept.Answer
-        if holds(m) {
-            answer = .alreadyStored
-            stats.alreadyStored += 1
-        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
-            answer = .notNow(earliestRetry: now + configuration.maxWait)
-            stats.notNow += 1
+        if let storage = storageAnswer(m, now: now) {
+            answer = storage
         } else if !configuration.reservations {
             // No calendar (the comparison): every proposal gets the full rate at once.
             let rate = max(1, min(m.maxDeliveryRate, inboundRateCap))
@@ -91,6 +87,21 @@ extension ServerCore {
         }
     }
 
+    /// What the store alone answers to proposal `m` (counted): Content Already Stored when
+    /// this server holds the chunk under the proposal's name, Not Now when it lacks the space
+    /// for a chunk it does not hold; nil when it could take the chunk.
+    private mutating func storageAnswer(_ m: PutProposal, now: Instant) -> PutAccept.Answer? {
+        if holds(m) {
+            stats.alreadyStored += 1
+            return .alreadyStored
+        }
+        if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
+            stats.notNow += 1
+            return .notNow(earliestRetry: now + configuration.maxWait)
+        }
+        return nil
+    }
+
     /// A proposal carrying the whole chunk (PROTOCOL.md § 12.1) needs no rendezvous and so no
     /// consensus: whatever its consensus, a member that holds the chunk answers Content Already
     /// Stored, one short of space Not Now (both to the client), and any other stores the chunk at
@@ -104,17 +115,7 @@ extension ServerCore {
                 proposal: id, contentHash: m.contentHash, code: .unexpected)), now: now)
             return
         }
-        let answer: PutAccept.Answer?
-        if holds(m) {
-            answer = .alreadyStored
-            stats.alreadyStored += 1
-        } else if !catalog.contains(m.contentHash) && freeBytes < m.chunkLength + configuration.reserveBytes + pendingWriteBytes {
-            answer = .notNow(earliestRetry: now + configuration.maxWait)
-            stats.notNow += 1
-        } else {
-            answer = nil
-        }
-        if let answer {
+        if let answer = storageAnswer(m, now: now) {
             respond(.node(id.source), to: id, .putAccept(PutAccept(
                 proposal: id, negotiatingGroup: m.negotiatingGroup, answer: answer)), now: now)
             return
