@@ -257,7 +257,7 @@ for c in "${cases[@]}"; do
             echo
             echo "(three-clients: 80 % of 5 x $rate / 3 replicas = $(awk -v r="$one" 'BEGIN { printf "%.1f", 0.8 * 5 * r / 3 }') MB/s needs a fabric that does not flood multicast;"
             echo " on this bridge every port carries every transfer, so the bound is one link, $one MB/s)."
-            echo "(The aggregate reaches 80 % of one link in about 6 runs of 10 here and falls to 40-60 % in"
+            echo "(The aggregate reaches 80 % of one link in about half the runs here and falls to 40-65 % in"
             echo " the others, when transfers collide at the flooded ports; the case fails below 30 % of one"
             echo " link, far above what this setup did before rate control: 6-15 MB/s and a failed put.)"
             run_case_twice three-clients "$rate" "$rate" 3 "$(awk -v r="$one" 'BEGIN { printf "%.1f", 0.3 * r }')" "30 % of one $rate link (80 % in most runs: see Benchmarks/results/tbf.md)" ;;
