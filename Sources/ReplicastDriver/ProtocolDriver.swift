@@ -66,14 +66,8 @@ public final class ProtocolDriver<Core: DrivenCore> {
         set { egress = newValue.map { EgressBucket(rate: $0, minimumDepth: burst) } }
     }
 
-    /// Bytes a Rendezvous Transfer may run ahead of its rate line (`TransferPacer`).
-    public var pacingBurst: Int { burst }
-
     /// The reassembler's counters.
     public var reassemblyCounters: ReassemblyCounters { reassembler.counters }
-
-    /// Whether datagrams wait to be sent now (unsolicited messages, not paced ones).
-    public var hasUnsolicitedDatagrams: Bool { unsolicitedHead < unsolicited.count }
 
     /// Transfers still being paced out.
     public var transfersInProgress: Int { transfers.count }
@@ -177,18 +171,17 @@ public final class ProtocolDriver<Core: DrivenCore> {
         var earliestEnd: Instant?
         var i = 0
         while i < transfers.count {
+            transfers[i].forgiveLag(at: now)
             if let end = earliestEnd, transfers[i].windowStart >= end {
-                transfers[i].forgiveLag(at: now)
                 i += 1
                 continue
             }
-            transfers[i].forgiveLag(at: now)
             while transfers[i].isDue(at: now) {
                 let index = transfers[i].next
                 let size = transfers[i].size(of: index)
                 if let e = egress, !e.allows(size) { return false }
                 guard append(transfers[i].fragmenter, index, to: transfers[i].destination, into: &batch) else { return true }
-                _ = transfers[i].release()
+                transfers[i].release()
                 egress?.spend(size)
             }
             if transfers[i].isDone {
@@ -210,7 +203,7 @@ public final class ProtocolDriver<Core: DrivenCore> {
     }
 
     /// The transport destination of a core target, if known.
-    public func destination(_ target: Target) -> Destination? {
+    private func destination(_ target: Target) -> Destination? {
         switch target {
         case .negotiatingGroup(let row):
             return core.table.row(row)?.addresses.negotiating.first.map { .group($0) }

@@ -76,11 +76,10 @@ struct TransferPacer {
         !isDone && releasedBytes + size(of: next) <= allowance(at: now)
     }
 
-    /// Marks the next datagram released; returns its index.
-    mutating func release() -> Int {
+    /// Marks the next datagram released.
+    mutating func release() {
         releasedBytes += size(of: next)
-        defer { next += 1 }
-        return next
+        next += 1
     }
 
     /// When the next datagram may leave (nil when every datagram has).
