@@ -107,20 +107,13 @@ extension Simulation {
     /// Carries out what a client's driver asks after an event: joins and leaves, outcomes,
     /// datagrams due; arms its next deadline and lets it start more work.
     func settle(_ c: SimulatedClient) {
-        var outputs = c.driver.pollOutputs()
-        while !outputs.isEmpty {
-            for output in outputs {
-                switch output {
-                case .join(let group): join(group, c.id)
-                case .leave(let group): leave(group, c.id)
-                case .effect(.put(let outcome)): putFinished(outcome, c)
-                case .effect(.get(let outcome)): getFinished(outcome, c)
-                case .effect(.locate): break
-                }
+        carryOut(c.driver, of: c.id) { outcome in
+            switch outcome {
+            case .put(let outcome): putFinished(outcome, c)
+            case .get(let outcome): getFinished(outcome, c)
+            case .locate: break
             }
-            outputs = c.driver.pollOutputs()
         }
-        transmit(c.driver, from: c.id)
         arm(c.id, deadline: c.driver.nextDeadline)
         if c === verifier { verifyNext() } else { launch(c) }
     }

@@ -7,6 +7,24 @@ extension Simulation {
     /// A node's unicast endpoint on the simulated network.
     func endpoint(of id: NodeID) -> Endpoint { Endpoint(ipv4: id.rawValue, port: 1) }
 
+    /// Carries out what node `id`'s driver asks after an event: joins and leaves on the
+    /// modelled network and its effects through `effect` (which may call back into the
+    /// driver), until none is left; then puts the datagrams due on the node's link.
+    func carryOut<Core>(_ driver: ProtocolDriver<Core>, of id: NodeID, effect: (Core.Effect) -> Void) {
+        var outputs = driver.pollOutputs()
+        while !outputs.isEmpty {
+            for output in outputs {
+                switch output {
+                case .join(let group): join(group, id)
+                case .leave(let group): leave(group, id)
+                case .effect(let e): effect(e)
+                }
+            }
+            outputs = driver.pollOutputs()
+        }
+        transmit(driver, from: id)
+    }
+
     /// Puts on the sender's link every datagram its driver has due now, as bytes.
     func transmit<Core>(_ driver: ProtocolDriver<Core>, from sender: NodeID) {
         while true {

@@ -17,27 +17,18 @@ extension Simulation {
     /// requests, datagrams due; then tells the checkers and arms its next deadline.
     func settle(_ s: SimulatedServer) {
         guard let driver = s.driver else { return }
-        var outputs = driver.pollOutputs()
-        while !outputs.isEmpty {
-            for output in outputs {
-                switch output {
-                case .join(let group):
-                    join(group, s.id)
-                case .leave(let group):
-                    leave(group, s.id)
-                case .effect(.store(let request)):
-                    // Writes stream at the write rate one after another.
-                    let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
-                    s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
-                    schedule(.written(s.id, incarnation: s.attachment.incarnation, request), at: s.diskFreeAt)
-                case .effect(.load(let request)):
-                    schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
-                             at: now + configuration.storage.readLatency)
-                }
+        carryOut(driver, of: s.id) { request in
+            switch request {
+            case .store(let request):
+                // Writes stream at the write rate one after another.
+                let seconds = Double(request.payload.count) / Double(configuration.storage.writeRate)
+                s.diskFreeAt = max(now, s.diskFreeAt) + .nanoseconds(Int64(seconds * 1e9))
+                schedule(.written(s.id, incarnation: s.attachment.incarnation, request), at: s.diskFreeAt)
+            case .load(let request):
+                schedule(.loaded(s.id, incarnation: s.attachment.incarnation, request),
+                         at: now + configuration.storage.readLatency)
             }
-            outputs = driver.pollOutputs()
         }
-        transmit(driver, from: s.id)
         tellCheckers { $0.serverSettled(s.id, in: $1) }
         arm(s.id, deadline: driver.nextDeadline)
     }
