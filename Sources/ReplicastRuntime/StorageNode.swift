@@ -151,7 +151,8 @@ public final class StorageNode: @unchecked Sendable {
             drainCompletions(now: WallClock.now())
             transport.close()
             let c = driver.stats
-            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(loop.sendErrors) send errors, \(driver.core.stats.proposals) proposals, \(driver.core.stats.acceptsOffered) offers, \(driver.core.stats.chunksStored) stored, \(driver.core.stats.declinedWindows) declined windows, \(driver.core.stats.notNow) not now, \(driver.core.stats.alreadyStored) already stored, \(driver.core.stats.expiredReservations) expired reservations, \(driver.core.stats.leftNotListed) left unlisted, \(driver.core.stats.naks) NAKs, \(driver.core.stats.incompleteTransfers) incomplete transfers NAKed, inbound offers capped at \(LinkRate.describe(bytesPerSecond: driver.core.inboundRateCap))")
+            let s = driver.core.stats
+            logger.info("node \(id) stopped: \(c.messagesReceived) messages in, \(c.messagesSent) out, \(c.transfersSent) transfers sent, \(c.decodeErrors) undecodable datagrams, \(loop.sendErrors) send errors, \(s.proposals) proposals, \(s.acceptsOffered) offers, \(s.chunksStored) stored, \(s.declinedWindows) declined windows, \(s.notNow) not now, \(s.alreadyStored) already stored, \(s.expiredReservations) expired reservations, \(s.leftNotListed) left unlisted, \(s.naks) NAKs, \(s.incompleteTransfers) incomplete transfers NAKed, inbound offers capped at \(LinkRate.describe(bytesPerSecond: driver.core.inboundRateCap))")
         }
         while !stopping.load(ordering: .acquiring) {
             if let failure = loop.failure {
