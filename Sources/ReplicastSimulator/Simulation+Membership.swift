@@ -10,11 +10,7 @@ extension Simulation {
     /// any workload. Call before the other scripted calls, instead of `run()`.
     public func boot() {
         phase = .recovery  // no workload: finished transactions start nothing
-        for s in servers {
-            observe(s)
-            settle(s)
-        }
-        for c in clients { observe(c) }
+        startNodes()
     }
 
     /// The virtual time now.
@@ -36,12 +32,7 @@ extension Simulation {
 
     /// Crashes server `id` now (it stays down until `restart(server:)`).
     public func crash(server id: NodeID) {
-        let s = server(id)
-        guard s.driver != nil else { return }
-        if let driver = s.driver { tally(driver) }
-        s.crash(at: now)
-        leaveAll(s.id)
-        report.crashes += 1
+        crash(server(id))
     }
 
     /// Restarts server `id` now, as a new incarnation.

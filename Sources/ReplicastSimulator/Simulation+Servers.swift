@@ -106,13 +106,20 @@ extension Simulation {
         let up = servers.filter { $0.driver != nil }
         guard !up.isEmpty else { return }
         let s = up[faultRandom.integer(in: 0...(up.count - 1))]
-        if let driver = s.driver { tally(driver) }
+        crash(s)
+        schedule(.restart(s.id, incarnation: s.attachment.incarnation), at: now + faultRandom.duration(in: faults.downtime))
+    }
+
+    /// Crashes server `s` now: its driver and core are lost with what its disk had not
+    /// flushed, it leaves every group, and the checkers hear of it.
+    func crash(_ s: SimulatedServer) {
+        guard let driver = s.driver else { return }
+        tally(driver)
         report.disks.lostUnflushedWrites += s.store.unflushed.count
         s.crash(at: now)
         leaveAll(s.id)
         tellCheckers { $0.serverCrashed(s.id, in: $1) }
         report.crashes += 1
-        schedule(.restart(s.id, incarnation: s.attachment.incarnation), at: now + faultRandom.duration(in: faults.downtime))
     }
 
     func restart(_ s: SimulatedServer, incarnation: Int) {

@@ -166,11 +166,7 @@ public final class Simulation {
 
     /// Runs the simulation to its end and reports what happened.
     public func run() -> SimulationReport {
-        for s in servers {
-            observe(s)
-            settle(s)  // joins its Negotiating Groups
-        }
-        for c in clients { observe(c) }
+        startNodes()
         for client in clients.dropLast() {
             let start = now + workloadRandom.duration(in: .zero...configuration.workload.startSpread)
             schedule(.clientStart(client.id), at: start)
@@ -203,6 +199,15 @@ public final class Simulation {
             now = time
             handle(event)
         }
+    }
+
+    /// Watches every node's driver, and lets every server join its groups.
+    func startNodes() {
+        for s in servers {
+            observe(s)
+            settle(s)  // joins its Negotiating Groups
+        }
+        for c in clients { observe(c) }
     }
 
     func schedule(_ event: SimulationEvent, at time: Instant) {
