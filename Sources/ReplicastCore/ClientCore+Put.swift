@@ -102,7 +102,7 @@ extension ClientCore {
         if let roundTrip { roundTrips.add(roundTrip) }
         if t.immediate, case .transferring(let members) = t.phase, members.contains(server) {
             // A member that did not store the chunk the proposal carried says why.
-            if t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.answered() }
+            if t.heardNothing { pacer.answered() }
             t.answers[server] = m.answer
             t.everAnswered = true
             switch m.answer {
@@ -242,7 +242,7 @@ extension ClientCore {
               t.consensus == .client || t.immediate, members.contains(server)
         else { return }
         if t.immediate {
-            if t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.answered() }
+            if t.heardNothing { pacer.answered() }
             t.everAnswered = true
         }
         if ok { t.acked.insert(server) } else { t.nakked.insert(server) }
@@ -334,7 +334,7 @@ extension ClientCore {
                 retryPut(seq, now: now)
             }
         case .transferring:
-            if t.immediate && t.answers.isEmpty && t.acked.isEmpty && t.nakked.isEmpty { pacer.unanswered() }
+            if t.immediate && t.heardNothing { pacer.unanswered() }
             endRound(seq, now: now)
         case .backingOff:
             propose(&t, now: now)

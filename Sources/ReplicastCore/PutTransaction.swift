@@ -40,6 +40,8 @@ struct PutTransaction: Sendable {
     var nakked: Set<NodeID> = []
     var transferred = false
     var everAnswered = false
+    /// Whether no member has answered this attempt yet (no Put Accept, ACK or NAK).
+    var heardNothing: Bool { answers.isEmpty && acked.isEmpty && nakked.isEmpty }
     /// Credit of the standing reservation this attempt uses (0: negotiated).
     var standingBytes: UInt64 = 0
     /// Earliest retry a server suggested in a Not Now.

@@ -4,8 +4,8 @@ import ReplicastWire
 /// they complete: additive increase, multiplicative decrease (TCP's AIMD), on rendezvous
 /// transfers instead of a congestion window.
 ///
-/// The control law (docs/PROTOCOL.md §11, "Congestion: incomplete transfers slow the
-/// next ones"), for a cap whose `ceiling` is the configured reserved rate:
+/// The control law (docs/PROTOCOL.md § 11.8, "Link rates and congestion"), for a cap whose
+/// `ceiling` is the configured reserved rate:
 /// - **decrease**: a transfer sent at rate `r` came back incomplete (a Payload NAK with code
 ///   `incomplete`, or no ACK by the end of its round): `cap ← max(floor, min(cap, r) / 2)`.
 ///   A loss of a transfer sent faster than the cap already is (`r > cap`) changes nothing:
