@@ -87,6 +87,6 @@ status=0
 ip netns exec "$p-6" "$bin/replicast" --cluster "$work/cluster.yaml" workload --objects "$objects" \
     --max-size $((192 * 1024)) --chunk-size $((32 * 1024)) --mixed || status=$?
 for i in 1 2 3 4 5; do
-    echo "netem: node $i link: $(ip netns exec "$p-$i" tc -s qdisc show dev eth0 | grep -o 'Sent [0-9]* bytes [0-9]* pkt (dropped [0-9]*' | head -1))"
+    echo "netem: node $i link: $(ip netns exec "$p-$i" tc -s qdisc show dev eth0 | grep -o 'Sent [0-9]* bytes [0-9]* pkt (dropped [0-9]*' | sed -n 1p))"
 done
 exit $status

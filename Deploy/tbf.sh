@@ -99,8 +99,8 @@ shape() {
 # drops NODE: "sent/dropped" of NODE's link, each way.
 drops() {
     local i=$1 up down
-    up=$(ip netns exec "$p-$i" tc -s qdisc show dev eth0 | grep -o 'dropped [0-9]*' | head -1 | cut -d' ' -f2)
-    down=$(ip netns exec "$p-hub" tc -s qdisc show dev port$i | grep -o 'dropped [0-9]*' | head -1 | cut -d' ' -f2)
+    up=$(ip netns exec "$p-$i" tc -s qdisc show dev eth0 | grep -o 'dropped [0-9]*' | sed -n 1p | cut -d' ' -f2)
+    down=$(ip netns exec "$p-hub" tc -s qdisc show dev port$i | grep -o 'dropped [0-9]*' | sed -n 1p | cut -d' ' -f2)
     echo "${down:-0} in / ${up:-0} out; socket receive buffer drops $(rcvbuf $i)"
 }
 
@@ -199,7 +199,7 @@ run_case() {
     done
     local mbps
     if [ "$clients" = 1 ]; then
-        mbps=$(grep -o '[0-9.]* MB/s' "$work/$case/put-1.out" | head -1 | cut -d' ' -f1 || true)
+        mbps=$(grep -o '[0-9.]* MB/s' "$work/$case/put-1.out" | sed -n 1p | cut -d' ' -f1 || true)
         [ -n "$mbps" ] || mbps=0
     else
         mbps=$(awk -v n="$clients" -v s="$size_mib" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n * s * 1048576 / (b - a) / 1e6 }')
